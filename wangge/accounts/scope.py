@@ -1,0 +1,23 @@
+"""Where a user may look: the collection grids inside their assignments. Every read scopes through here."""
+
+from django.db.models import Q, QuerySet
+
+from wangge.areas.models import Area, AreaLevel
+
+
+def visible_area_q(user) -> Q:
+    """Areas inside the user's area subtrees, plus the collection grids their police grids cover."""
+    q = Q(pk__in=[])
+    for assignment in user.assignments.select_related("area"):
+        if assignment.area_id:
+            q |= Q(code__startswith=assignment.area.code)
+        else:
+            q |= Q(police_grids=assignment.police_grid_id)
+    return q
+
+
+def visible_grid_ids(user) -> QuerySet:
+    """A subquery of collection-grid ids; the database joins it, so it stays cheap at any scale."""
+    if not user.is_authenticated or not user.is_active:
+        return Area.objects.none().values("pk")
+    return Area.objects.filter(visible_area_q(user), level=AreaLevel.GRID).values("pk")

@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from wangge.config.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("areas/", include("wangge.areas.urls")),
+    path("addresses/", include("wangge.addresses.urls")),
+    path("houses/", include("wangge.housing.urls")),
+    path("people/", include("wangge.people.urls")),
+    path("units/", include("wangge.units.urls")),
+    path("accounts/", include("wangge.accounts.urls")),
+    path("", include("wangge.core.urls")),
+]
