@@ -85,6 +85,9 @@ DATABASES = {
         conn_max_age=int(os.environ.get("WANGGE_DB_CONN_MAX_AGE", "60")),
     )
 }
+if os.environ.get("WANGGE_TEST_DB_NAME"):
+    # Lets several test runs share one PostgreSQL server without clobbering each other's test database.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["WANGGE_TEST_DB_NAME"]}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the worker or the demo generator writes.
     DATABASES["default"]["OPTIONS"] = {

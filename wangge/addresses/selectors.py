@@ -1,0 +1,30 @@
+"""Reads of the standard address library, always from the user's scope."""
+
+from django.db.models import QuerySet
+
+from wangge.addresses.models import StandardAddress
+from wangge.core.selectors import clean_query, current_only, text_q, within_area
+
+
+def address_list(
+    *,
+    user,
+    q: str = "",
+    area: str = "",
+    level: int | None = None,
+    parent: int | None = None,
+    current: bool | None = None,
+) -> QuerySet:
+    addresses = current_only(within_area(StandardAddress.objects.visible_to(user), area), current)
+    q = clean_query(q)
+    if q:
+        addresses = addresses.filter(text_q(q, "full_text", "code"))
+    if level is not None:
+        addresses = addresses.filter(level=level)
+    if parent is not None:
+        addresses = addresses.filter(parent_id=parent)
+    return addresses.select_related("grid")
+
+
+def address_detail(*, user, pk: int) -> StandardAddress:
+    return StandardAddress.objects.visible_to(user).select_related("grid", "parent").get(pk=pk)

@@ -1,0 +1,33 @@
+"""Reads of actual housing, always from the user's scope."""
+
+from django.db.models import QuerySet
+
+from wangge.core.selectors import clean_query, current_only, text_q, within_area
+from wangge.housing.models import House
+
+
+def house_list(
+    *,
+    user,
+    q: str = "",
+    area: str = "",
+    use: str = "",
+    rental_status: str = "",
+    address: int | None = None,
+    current: bool | None = None,
+) -> QuerySet:
+    houses = current_only(within_area(House.objects.visible_to(user), area), current)
+    q = clean_query(q)
+    if q:
+        houses = houses.filter(text_q(q, "house_code", "address__full_text", "owner_name"))
+    for field, value in (("use", use), ("rental_status", rental_status)):
+        value = clean_query(value, 32)
+        if value:
+            houses = houses.filter(**{field: value})
+    if address is not None:
+        houses = houses.filter(address_id=address)
+    return houses.select_related("address", "grid")
+
+
+def house_detail(*, user, pk: int) -> House:
+    return House.objects.visible_to(user).select_related("address", "grid", "owner").get(pk=pk)

@@ -1,0 +1,62 @@
+"""Reads of actual population, always from the user's scope."""
+
+from django.db.models import Q, QuerySet
+
+from wangge.core.selectors import CJK, ID_LIKE, clean_query, current_only, within_area
+from wangge.people.models import Person, Residence
+
+
+def person_search_q(q: str) -> Q:
+    """One search box for names, pinyin initials ("zs" → 张三), ID numbers, phones and addresses."""
+    if CJK.search(q):
+        at_address = Residence.objects.filter(ended_on__isnull=True, house__address__full_text__contains=q)
+        return Q(name__contains=q) | Q(pk__in=at_address.values("person_id"))
+    compact = q.replace(" ", "")
+    if ID_LIKE.match(compact):
+        # Tail digits are how people read a masked number aloud ("尾号 1234").
+        return Q(id_number__contains=compact.upper()) | Q(phone__contains=compact)
+    if compact.isalpha() and compact.isascii():
+        lower = compact.lower()
+        return Q(name_initials__startswith=lower) | Q(name_pinyin__startswith=lower)
+    return Q(name__icontains=q) | Q(id_number__iexact=compact)
+
+
+def person_list(
+    *,
+    user,
+    q: str = "",
+    area: str = "",
+    category: str = "",
+    status: str = "",
+    sex: str = "",
+    id_type: str = "",
+) -> QuerySet:
+    people = within_area(Person.objects.visible_to(user), area)
+    q = clean_query(q)
+    if q:
+        people = people.filter(person_search_q(q))
+    for field, value in (("category", category), ("status", status), ("sex", sex), ("id_type", id_type)):
+        value = clean_query(value, 32)
+        if value:
+            people = people.filter(**{field: value})
+    return people.select_related("grid")
+
+
+def person_detail(*, user, pk: int) -> Person:
+    """Raises Person.DoesNotExist both for a missing person and for one outside the scope."""
+    return Person.objects.visible_to(user).select_related("grid").get(pk=pk)
+
+
+def residence_list(
+    *, user, person: int | None = None, house: int | None = None, area: str = "", current: bool | None = None
+) -> QuerySet:
+    residences = current_only(within_area(Residence.objects.visible_to(user), area), current)
+    if person is not None:
+        residences = residences.filter(person_id=person)
+    if house is not None:
+        residences = residences.filter(house_id=house)
+    return residences.select_related("person", "house__address")
+
+
+def residence_detail(*, user, pk: int) -> Residence:
+    return Residence.objects.visible_to(user).select_related("person", "house__address").get(pk=pk)
