@@ -26,6 +26,14 @@ from wangge.units.services import employment_create, unit_create
 PASSWORD = "wangge-test-pw-2026"
 
 
+def pytest_report_header(config):
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    where = db["NAME"] if db["ENGINE"].endswith("sqlite3") else f"{db.get('HOST')}:{db.get('PORT')}/{db['NAME']}"
+    return f"database: {db['ENGINE'].rsplit('.', 1)[-1]} ({where})"
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The production hasher is slow on purpose; tests create a dozen users each.
