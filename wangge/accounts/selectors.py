@@ -18,4 +18,20 @@ def user_list(*, user, q: str = "", role: str = "") -> QuerySet:
 
 
 def user_detail(*, user, pk: int) -> User:
-    return User.objects.visible_to(user).get(pk=pk)
+    return (
+        User.objects.visible_to(user)
+        .prefetch_related("assignments__area", "assignments__police_grid")
+        .get(pk=pk)
+    )
+
+
+def grantable_police_grids(*, user) -> QuerySet:
+    """Police grids whose every collection grid lies inside the user's scope: the ones they may assign to
+    someone. A police grid may reach across streets; granting one must not widen anyone's view past the
+    granter's own."""
+    from wangge.accounts.scope import visible_grid_ids
+    from wangge.areas.models import PoliceGrid
+
+    coverage = PoliceGrid.grids.through.objects
+    reaching_out = coverage.exclude(area__in=visible_grid_ids(user)).values("policegrid_id")
+    return PoliceGrid.objects.visible_to(user).exclude(pk__in=reaching_out)

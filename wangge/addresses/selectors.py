@@ -28,3 +28,17 @@ def address_list(
 
 def address_detail(*, user, pk: int) -> StandardAddress:
     return StandardAddress.objects.visible_to(user).select_related("grid", "parent").get(pk=pk)
+
+
+def address_ancestors(*, user, address: StandardAddress) -> list[StandardAddress]:
+    """The visible addresses from the road down to the parent (for breadcrumbs); at most six steps."""
+    visible = StandardAddress.objects.visible_to(user)
+    chain = []
+    parent_id = address.parent_id
+    while parent_id is not None and len(chain) < 10:
+        parent = visible.filter(pk=parent_id).first()
+        if parent is None:
+            break
+        chain.append(parent)
+        parent_id = parent.parent_id
+    return list(reversed(chain))

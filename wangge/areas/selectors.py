@@ -1,6 +1,6 @@
 """Reads of the area tree, always from the user's scope."""
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from wangge.areas.models import Area, PoliceGrid
 from wangge.core.selectors import clean_query, within_area
@@ -30,4 +30,15 @@ def area_roots(*, user) -> QuerySet:
 
 
 def police_grid_list(*, user) -> QuerySet:
-    return PoliceGrid.objects.visible_to(user).select_related("office__station")
+    # A police grid may cover grids outside the user's scope; only the visible ones come along.
+    visible_grids = Area.objects.visible_to(user).order_by("code")
+    return (
+        PoliceGrid.objects.visible_to(user)
+        .select_related("office__station")
+        .prefetch_related(Prefetch("grids", queryset=visible_grids))
+    )
+
+
+def area_ancestors(*, user, area: Area) -> QuerySet:
+    """The visible part of the path from the district down to the area's parent (for breadcrumbs)."""
+    return Area.objects.visible_to(user).filter(pk__in=area.ancestors().values("pk")).order_by("code")

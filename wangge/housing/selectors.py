@@ -31,3 +31,9 @@ def house_list(
 
 def house_detail(*, user, pk: int) -> House:
     return House.objects.visible_to(user).select_related("address", "grid", "owner").get(pk=pk)
+
+
+def house_by_code(*, user, code: str) -> House:
+    """The house with this code in the user's scope; DoesNotExist for a code elsewhere or unknown."""
+    houses = House.objects.visible_to(user).select_related("address", "grid")
+    return houses.get(house_code=clean_query(code, 64))

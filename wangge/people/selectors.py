@@ -30,8 +30,9 @@ def person_list(
     status: str = "",
     sex: str = "",
     id_type: str = "",
+    current: bool | None = None,
 ) -> QuerySet:
-    people = within_area(Person.objects.visible_to(user), area)
+    people = current_only(within_area(Person.objects.visible_to(user), area), current)
     q = clean_query(q)
     if q:
         people = people.filter(person_search_q(q))

@@ -6,8 +6,18 @@ from wangge.core.selectors import clean_query, current_only, text_q, within_area
 from wangge.units.models import Employment, Unit
 
 
-def unit_list(*, user, q: str = "", area: str = "", kind: str = "", current: bool | None = None) -> QuerySet:
+def unit_list(
+    *,
+    user,
+    q: str = "",
+    area: str = "",
+    kind: str = "",
+    current: bool | None = None,
+    address: int | None = None,
+) -> QuerySet:
     units = current_only(within_area(Unit.objects.visible_to(user), area), current)
+    if address is not None:
+        units = units.filter(address_id=address)
     q = clean_query(q)
     if q:
         units = units.filter(text_q(q, "name", "credit_code", "address__full_text"))

@@ -18,7 +18,9 @@ def extracted(tmp_path, settings, monkeypatch):
     monkeypatch.chdir(REPO)
     call_command(
         "makemessages", locale=["en"], ignore_patterns=[".venv/*", "node_modules/*", "var/*", "*/tests/*", "tests/*",
-                                                        "bench/*", "build/*"],
+                                                        "bench/*", "build/*",
+                                                        # a folder named locale would become the output
+                                                        "wangge/locale"],
         no_location=True, verbosity=0,
     )
     return polib.pofile(str(tmp_path / "en" / "LC_MESSAGES" / "django.po"))
