@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    # Ships the Swagger UI files, served locally: the docs page must work without internet.
+    "ninja",
     "wangge.core",
     "wangge.accounts",
     "wangge.areas",
