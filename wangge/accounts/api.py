@@ -4,7 +4,6 @@ import datetime
 from typing import Annotated, Literal
 
 from django.contrib.auth import authenticate
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
@@ -146,9 +145,6 @@ def _require_manager(request) -> None:
 
 def _assignment_targets(request, payload: UserIn) -> tuple[list, list]:
     """Areas and police grids by id, each inside the acting admin's scope, so no one grants more than they hold."""
-    if not payload.areas and not payload.police_grids:
-        # An account with no assignment sees nothing, and its creator could not see it either.
-        raise field_error("areas", _("请至少指定一个任职区域或警格。"))
     wanted = list(dict.fromkeys(payload.areas))
     visible_areas = {a.pk: a for a in area_list(user=request.user).filter(pk__in=wanted)}
     areas = []
@@ -206,9 +202,6 @@ def user_update(request, id: PathId, payload: UserPatch):
     fields = sent(payload)
     if "phone" in fields:
         fields["phone"] = normalise_phone(fields["phone"], "phone")
-    if user.pk == request.user.pk and "role" in fields and fields["role"] != user.role:
-        # An admin who demotes themselves cannot undo it.
-        raise field_error("role", _("不能修改自己的角色。"))
     services.user_update(actor=actor(request), user=user, **fields)
     return user
 
@@ -219,10 +212,6 @@ def user_update(request, id: PathId, payload: UserPatch):
 def user_end(request, id: PathId, payload: EndIn):
     user = _user(request, id)
     _require_manager(request)
-    if user.pk == request.user.pk:
-        raise field_error("id", _("不能停用自己的账号。"))
-    if not user.is_active:
-        raise ValidationError({"is_active": [_("该账号已停用。")]})
     services.user_deactivate(actor=actor(request), user=user, reason=payload.reason)
     return user
 

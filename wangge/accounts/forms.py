@@ -2,17 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from wangge.accounts.models import User
-from wangge.accounts.roles import Role
+from wangge.accounts.roles import Role, role_rank
 from wangge.areas.selectors import area_list, police_grid_list
 from wangge.core.forms import FilterForm, ServiceForm
-
-# Lower is higher: a manager hands out roles at or below their own level, never above.
-ROLE_RANK = {Role.DISTRICT_ADMIN: 0, Role.STREET_ADMIN: 1, Role.COMMUNITY_ADMIN: 2}
-OTHER_RANK = 3
-
-
-def role_rank(role: str) -> int:
-    return ROLE_RANK.get(role, OTHER_RANK)
 
 
 def assignable_roles(manager) -> list[tuple[str, str]]:

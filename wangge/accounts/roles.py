@@ -24,6 +24,15 @@ REVEAL_ROLES = ADMIN_ROLES | {Role.POLICE_OFFICER, Role.GRID_CHIEF}
 READ_ONLY_ROLES = {Role.DEPARTMENT_STAFF, Role.VIEWER}
 
 
+# Lower is higher: a manager hands out roles at or below their own level and manages accounts at or below it.
+ROLE_RANK = {Role.DISTRICT_ADMIN: 0, Role.STREET_ADMIN: 1, Role.COMMUNITY_ADMIN: 2}
+OTHER_RANK = 3
+
+
+def role_rank(role: str) -> int:
+    return ROLE_RANK.get(role, OTHER_RANK)
+
+
 def _role(user) -> str | None:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None

@@ -7,8 +7,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from wangge.accounts.forms import AssignmentForm, UserCreateForm, UserFilterForm, UserForm, role_rank
+from wangge.accounts.forms import AssignmentForm, UserCreateForm, UserFilterForm, UserForm
 from wangge.accounts.models import User
+from wangge.accounts.roles import role_rank
 from wangge.accounts.selectors import user_detail as select_user
 from wangge.accounts.selectors import user_list
 from wangge.accounts.services import assignment_add, user_update
@@ -48,7 +49,8 @@ def get_account(request, pk: int) -> User:
 
 
 def require_manager_of(request, account: User) -> None:
-    """Managers act on accounts at or below their own level only."""
+    """Managers act on accounts at or below their own level only (the services enforce it too; checking
+    first answers 403 before a form is shown)."""
     require_manager(request)
     if role_rank(account.role) < role_rank(request.user.role):
         raise PermissionDenied(_("您的角色无权执行此操作。"))
@@ -144,10 +146,6 @@ def user_deactivate(request, pk: int):
     account = get_account(request, pk)
 
     def deactivate(*, actor, reason):
-        if account.pk == request.user.pk:
-            raise ValidationError({"reason": [_("不能停用自己的账号。")]})
-        if not account.is_active:
-            raise ValidationError({"reason": [_("该账号已停用。")]})
         return deactivate_user(actor=actor, user=account, reason=reason)
 
     return end_page(

@@ -4,10 +4,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from wangge.accounts.roles import can_manage_users
 from wangge.areas.models import Area, AreaLevel, PoliceGrid, PoliceOffice, PoliceStation
 from wangge.core.actor import Actor
 from wangge.core.models import ChangeAction
-from wangge.core.services import create_record, record_change, require_edit, update_record
+from wangge.core.services import create_record, record_change, require, update_record
+
+
+def _require_admin(actor: Actor) -> None:
+    # The tree is the skeleton of every scope; only admins (or the system) reshape it.
+    if actor.user is not None:
+        require(actor, can_manage_users(actor.user))
 
 
 @transaction.atomic
@@ -21,7 +28,10 @@ def area_create(
     kind: str = "",
     boundary=None,
 ) -> Area:
-    require_edit(actor)
+    _require_admin(actor)
+    if parent is not None and actor.user is not None:
+        if not Area.objects.visible_to(actor.user).filter(pk=parent.pk).exists():
+            raise ValidationError({"parent": [_("所选记录不存在。")]})
     return create_record(
         Area, actor=actor, code=code, name=name, level=level, parent=parent, kind=kind, boundary=boundary
     )
@@ -30,7 +40,7 @@ def area_create(
 @transaction.atomic
 def area_update(*, actor: Actor, area: Area, expected_version: int | None = None, **fields) -> dict:
     """Name, kind and boundary may change; the code is an identity and stays."""
-    require_edit(actor)
+    _require_admin(actor)
     allowed = {k: v for k, v in fields.items() if k in {"name", "kind", "boundary"}}
     return update_record(area, actor=actor, fields=allowed, expected_version=expected_version)
 

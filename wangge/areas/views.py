@@ -23,6 +23,7 @@ from wangge.core.views import (
     paginate,
     render_list,
     render_nodes,
+    require_manager,
     text_param,
 )
 from wangge.housing.selectors import house_list
@@ -108,4 +109,6 @@ def area_edit(request, pk: int):
         title=_("修改区域"),
         success_url=reverse("areas:detail", args=[area.pk]),
         breadcrumbs=area_crumbs(request.user, area),
+        # The tree is the skeleton of every scope: only admins reshape it (the service insists too).
+        permission=require_manager,
     )

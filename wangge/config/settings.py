@@ -118,6 +118,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request when it is missing
 # Front-end packages come from npm at install time (node_modules beside the checkout) and are served
 # by Django itself: government intranets have no CDN.
 NODE_MODULES_DIR = Path(os.environ.get("WANGGE_NODE_MODULES", PACKAGE_DIR.parent / "node_modules"))

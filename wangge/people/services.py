@@ -63,6 +63,14 @@ def _clean(fields: dict, *, id_type: str) -> tuple[dict, list[str]]:
     return fields, warnings
 
 
+def _require_unique_document(fields: dict, *, id_type: str, exclude_pk: int | None = None) -> None:
+    """Named on the field, not as a table-wide error. It says the number is registered somewhere, even
+    outside the user's scope: a register that hid this would fill up with duplicates."""
+    number = fields.get("id_number")
+    if number and Person.objects.filter(id_type=id_type, id_number=number).exclude(pk=exclude_pk).exists():
+        raise ValidationError({"id_number": [_("该证件号码已登记。")]})
+
+
 @transaction.atomic
 def person_create(*, actor: Actor, grid: Area, **fields) -> Person:
     """Register a person in a grid. Warnings (e.g. an unknown ID region) are set on person.warnings."""
@@ -71,7 +79,9 @@ def person_create(*, actor: Actor, grid: Area, **fields) -> Person:
     if grid.level != AreaLevel.GRID:
         raise ValidationError({"grid": [_("请选择采集网格。")]})
     fields = {k: v for k, v in fields.items() if k in PERSON_FIELDS}
-    fields, warnings = _clean(fields, id_type=fields.get("id_type") or IdType.RESIDENT_ID)
+    id_type = fields.get("id_type") or IdType.RESIDENT_ID
+    fields, warnings = _clean(fields, id_type=id_type)
+    _require_unique_document(fields, id_type=id_type)
     person = create_record(Person, actor=actor, grid=grid, **fields)
     person.warnings = warnings
     return person
@@ -87,6 +97,7 @@ def person_update(*, actor: Actor, person: Person, expected_version: int | None 
     if "id_type" in fields and "id_number" not in fields:
         fields["id_number"] = person.id_number
     fields, warnings = _clean(fields, id_type=id_type)
+    _require_unique_document(fields, id_type=id_type, exclude_pk=person.pk)
     diff = update_record(person, actor=actor, fields=fields, expected_version=expected_version)
     person.warnings = warnings
     return diff

@@ -55,8 +55,8 @@ def test_deactivation_through_the_api_kills_tokens_and_is_audited(world):
     assert not ApiToken.objects.filter(user=world.users.grid_worker).exists()
     record = last_record(world.users.grid_worker, "end")
     assert record.source == "api" and record.user == world.users.street_admin and record.reason == "调离"
-    assert "is_active" in errors(admin.post(f"/users/{world.users.grid_worker.pk}/end", {"reason": "again"}))
-    assert "id" in errors(admin.post(f"/users/{world.users.street_admin.pk}/end", {"reason": "self"}))
+    assert "user" in errors(admin.post(f"/users/{world.users.grid_worker.pk}/end", {"reason": "again"}))
+    assert "user" in errors(admin.post(f"/users/{world.users.street_admin.pk}/end", {"reason": "self"}))
 
 
 def test_admin_creates_user_within_scope(world):

@@ -84,8 +84,16 @@ def test_area_counts_stay_in_scope(client, world):
     assert 'class="stat-n">1<' in html
 
 
-def test_edit_area_name(client, world):
+def test_only_admins_reshape_the_tree(client, world):
     login(client, world, "grid_chief")
+    response = client.post(
+        reverse("areas:edit", args=[world.grid_a2.pk]), {"name": "X", "kind": "rural", "version": 1}
+    )
+    assert response.status_code == 403
+
+
+def test_edit_area_name(client, world):
+    login(client, world, "community_admin")
     grid = world.grid_a2
     response = client.post(
         reverse("areas:edit", args=[grid.pk]), {"name": "渐美网格", "kind": "urban_village", "version": 1}

@@ -109,7 +109,7 @@ def test_records_are_never_deleted(world):
 def test_duplicate_document_is_refused(world):
     with pytest.raises(ValidationError) as exc:
         person_create(actor=SYSTEM, grid=world.grid_a1, name="重复", id_number=world.a1.person.id_number)
-    assert exc.value.message_dict
+    assert "id_number" in exc.value.message_dict
 
 
 def test_nul_bytes_are_refused_with_the_field_named(world):
