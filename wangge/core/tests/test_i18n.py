@@ -17,11 +17,21 @@ def extracted(tmp_path, settings, monkeypatch):
     settings.LOCALE_PATHS = [str(tmp_path)]
     monkeypatch.chdir(REPO)
     call_command(
-        "makemessages", locale=["en"], ignore_patterns=[".venv/*", "node_modules/*", "var/*", "*/tests/*", "tests/*",
-                                                        "bench/*", "build/*",
-                                                        # a folder named locale would become the output
-                                                        "wangge/locale"],
-        no_location=True, verbosity=0,
+        "makemessages",
+        locale=["en"],
+        ignore_patterns=[
+            ".venv/*",
+            "node_modules/*",
+            "var/*",
+            "*/tests/*",
+            "tests/*",
+            "bench/*",
+            "build/*",
+            # a folder named locale would become the output
+            "wangge/locale",
+        ],
+        no_location=True,
+        verbosity=0,
     )
     return polib.pofile(str(tmp_path / "en" / "LC_MESSAGES" / "django.po"))
 
@@ -29,11 +39,15 @@ def extracted(tmp_path, settings, monkeypatch):
 def test_every_message_has_an_english_translation(extracted):
     catalogue = {entry.msgid: entry for entry in polib.pofile(str(CATALOGUE)) if not entry.obsolete}
     missing = [
-        entry.msgid for entry in extracted
-        if entry.msgid not in catalogue or not catalogue[entry.msgid].translated()
+        entry.msgid
+        for entry in extracted
+        if entry.msgid not in catalogue
+        or not catalogue[entry.msgid].translated()
         or "fuzzy" in catalogue[entry.msgid].flags
     ]
-    assert not missing, f"{len(missing)} strings without English (run `make messages`, translate): {missing[:20]}"
+    assert not missing, (
+        f"{len(missing)} strings without English (run `make messages`, translate): {missing[:20]}"
+    )
 
 
 def test_english_is_served_when_asked():
