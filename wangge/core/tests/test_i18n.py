@@ -57,3 +57,11 @@ def test_english_is_served_when_asked():
         assert str(Role.GRID_WORKER.label) == "Grid worker"
     with translation.override("zh-hans"):
         assert str(Role.GRID_WORKER.label) == "网格员"
+
+
+def test_chinese_unless_english_was_chosen(client, settings):
+    page = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert page["Content-Language"] == "zh-hans" and "登录" in page.content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/login/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert page["Content-Language"] == "en" and "登录" not in page.content.decode()
