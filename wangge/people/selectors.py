@@ -6,10 +6,12 @@ from wangge.core.selectors import CJK, ID_LIKE, clean_query, current_only, withi
 from wangge.people.models import Person, Residence
 
 
-def person_search_q(q: str) -> Q:
+def person_search_q(q: str, *, user) -> Q:
     """One search box for names, pinyin initials ("zs" → 张三), ID numbers, phones and addresses."""
     if CJK.search(q):
-        at_address = Residence.objects.filter(ended_on__isnull=True, house__address__full_text__contains=q)
+        # Scoped too: a grid worker's address search then reads their grid's houses, not the district's.
+        residences = Residence.objects.visible_to(user).filter(ended_on__isnull=True)
+        at_address = residences.filter(house__address__full_text__contains=q)
         return Q(name__contains=q) | Q(pk__in=at_address.values("person_id"))
     compact = q.replace(" ", "")
     if ID_LIKE.match(compact):
@@ -35,7 +37,7 @@ def person_list(
     people = current_only(within_area(Person.objects.visible_to(user), area), current)
     q = clean_query(q)
     if q:
-        people = people.filter(person_search_q(q))
+        people = people.filter(person_search_q(q, user=user))
     for field, value in (("category", category), ("status", status), ("sex", sex), ("id_type", id_type)):
         value = clean_query(value, 32)
         if value:
