@@ -31,14 +31,8 @@ def address_detail(*, user, pk: int) -> StandardAddress:
 
 
 def address_ancestors(*, user, address: StandardAddress) -> list[StandardAddress]:
-    """The visible addresses from the road down to the parent (for breadcrumbs); at most six steps."""
-    visible = StandardAddress.objects.visible_to(user)
-    chain = []
-    parent_id = address.parent_id
-    while parent_id is not None and len(chain) < 10:
-        parent = visible.filter(pk=parent_id).first()
-        if parent is None:
-            break
-        chain.append(parent)
-        parent_id = parent.parent_id
-    return list(reversed(chain))
+    """The visible addresses from the road down to the parent (for breadcrumbs), in one query: an address code
+    is its parent's code plus a segment, so every ancestor's code is a prefix of this one."""
+    prefixes = [address.code[:n] for n in range(13, len(address.code))]
+    visible = StandardAddress.objects.visible_to(user).filter(code__in=prefixes)
+    return list(visible.order_by("level"))
