@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from wangge.accounts.roles import Role
-from wangge.accounts.services import user_create
+from wangge.accounts.services import team_add_member, user_create
 from wangge.addresses.models import AddressLevel
 from wangge.addresses.services import address_create
 from wangge.areas.models import AreaLevel, GridKind
@@ -190,6 +190,11 @@ def world(db):
         credit_code="",
     )
 
+    # The team of grid b1 has one volunteer (R-04); the other grids' teams are made by the tests that need them.
+    team_member = team_add_member(
+        actor=SYSTEM, grid=grid_b1, kind="volunteer", name="林阿姨", phone="13900004444"
+    )
+
     def user(username, role, areas=(), police_grids=()):
         return user_create(
             actor=SYSTEM,
@@ -229,6 +234,7 @@ def world(db):
         station=station,
         office=office,
         police_grid=police_grid,
+        team_member=team_member,
         a1=a1,
         a2=a2,
         b1=b1,

@@ -1,10 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wangge.accounts.models import User
+from wangge.accounts.models import TeamMember, User
 from wangge.accounts.roles import Role, role_rank
-from wangge.areas.selectors import area_list, police_grid_list
-from wangge.core.forms import FilterForm, ServiceForm
+from wangge.accounts.selectors import grantable_police_grids, team_member_candidates
+from wangge.areas.selectors import area_list
+from wangge.core.forms import FilterForm, ServiceForm, VersionedForm
 
 
 def assignable_roles(manager) -> list[tuple[str, str]]:
@@ -22,7 +23,10 @@ def area_field(manager, **kwargs) -> forms.ModelChoiceField:
 
 def police_grid_field(manager, **kwargs) -> forms.ModelChoiceField:
     field = forms.ModelChoiceField(
-        queryset=police_grid_list(user=manager), label=_("任职警格"), empty_label="—", **kwargs
+        queryset=grantable_police_grids(user=manager).select_related("office"),
+        label=_("任职警格"),
+        empty_label="—",
+        **kwargs,
     )
     field.label_from_instance = lambda pg: f"{pg.name}（{pg.office.name}）"
     return field
@@ -95,3 +99,43 @@ class UserFilterForm(FilterForm):
         super().__init__(*args, **kwargs)
         self.fields["q"].widget.input_type = "search"
         self.fields["q"].widget.attrs["placeholder"] = _("用户名或姓名")
+
+
+def account_field(user, **kwargs) -> forms.ModelChoiceField:
+    field = forms.ModelChoiceField(
+        queryset=team_member_candidates(user=user),
+        label=_("关联账号"),
+        empty_label="—",
+        required=False,
+        help_text=_("小组成员有系统账号时关联；群防群治力量可不关联。"),
+        **kwargs,
+    )
+    field.label_from_instance = lambda u: f"{u}（{u.username} · {u.get_role_display()}）"
+    return field
+
+
+class TeamMemberCreateForm(ServiceForm):
+    class Meta(ServiceForm.Meta):
+        model = TeamMember
+        fields = ["kind", "name", "phone", "user", "joined_on"]
+        help_texts = {"name": _("关联账号时可不填，取账号姓名。")}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"] = account_field(user)
+        self.fields["name"].required = False
+        self.fields["joined_on"].required = False
+        self.fields["joined_on"].help_text = _("不填则为今天。")
+
+
+class TeamMemberForm(VersionedForm):
+    masked_fields = {"phone": "phone"}
+
+    class Meta(ServiceForm.Meta):
+        model = TeamMember
+        fields = ["kind", "name", "phone", "user", "joined_on"]
+        help_texts = {"phone": _("显示为掩码；不改动则保持原号码，清空则删除。")}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"] = account_field(user)

@@ -12,11 +12,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wangge.accounts.roles import Role
+from wangge.core.models import RecordDeletionForbidden, RegisterRecord
+from wangge.core.scoping import ScopedQuerySet
 
 
 class ScopedUserManager(UserManager):
     def visible_to(self, viewer):
-        """Colleagues whose assignments lie inside the viewer's scope."""
+        """Colleagues who currently work inside the viewer's scope.
+
+        A disabled account keeps showing where it last worked, even where its assignments have ended, so that
+        its history stays reachable by the admins of those areas.
+        """
         from wangge.accounts.scope import visible_area_q
         from wangge.areas.models import Area, PoliceGrid
 
@@ -24,7 +30,10 @@ class ScopedUserManager(UserManager):
             return self.none()
         areas = Area.objects.filter(visible_area_q(viewer)).values("pk")
         police_grids = PoliceGrid.objects.visible_to(viewer).values("pk")
-        inside = Assignment.objects.filter(models.Q(area__in=areas) | models.Q(police_grid__in=police_grids))
+        inside = Assignment.objects.filter(
+            models.Q(area__in=areas) | models.Q(police_grid__in=police_grids),
+            models.Q(ended_on__isnull=True) | models.Q(user__is_active=False),
+        )
         return self.filter(pk__in=inside.values("user_id"))
 
 
@@ -45,15 +54,33 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.name or self.username
 
+    @property
+    def current_assignments(self) -> list:
+        """The assignments that give a scope, taken from the prefetched ones when the selector prefetched them."""
+        return [a for a in self.assignments.all() if a.ended_on is None]
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def current(self):
+        """Only assignments that have not ended: the ones that give a scope."""
+        return self.filter(ended_on__isnull=True)
+
 
 class Assignment(models.Model):
-    """任职区域: a user works in one area subtree, or (police) in one police grid."""
+    """任职区域: a user works in one area subtree, or (police) in one police grid.
+
+    An assignment that ends keeps its row, day and reason; from that moment it gives no scope.
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assignments")
     area = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     police_grid = models.ForeignKey(
         "areas.PoliceGrid", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True, editable=False)
+    end_reason = models.TextField(_("结束原因"), blank=True, editable=False)
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("任职区域")
@@ -69,9 +96,16 @@ class Assignment(models.Model):
     def __str__(self) -> str:
         return f"{self.user} @ {self.area or self.police_grid}"
 
+    @property
+    def is_current(self) -> bool:
+        return self.ended_on is None
+
     def clean(self):
         if (self.area_id is None) == (self.police_grid_id is None):
             raise ValidationError({"area": _("任职区域须为一个区域或一个警格。")})
+
+    def delete(self, *args, **kwargs):
+        raise RecordDeletionForbidden("assignments are ended, never deleted")
 
 
 class TeamMemberKind(models.TextChoices):
@@ -85,6 +119,9 @@ class Team(models.Model):
 
     grid = models.OneToOneField("areas.Area", on_delete=models.PROTECT, related_name="team")
 
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "grid"
+
     class Meta:
         verbose_name = _("网格工作小组")
         verbose_name_plural = _("网格工作小组")
@@ -93,8 +130,14 @@ class Team(models.Model):
         return f"{self.grid} 工作小组"
 
 
-class TeamMember(models.Model):
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
+class TeamMember(RegisterRecord):
+    """小组成员: one person on a grid's team. Leaving ends the membership (day and reason); it stays listed.
+
+    A register record like the others: versioned (two chiefs editing the roster cannot overwrite each other),
+    scoped through the team's grid, never deleted. `ended_on` is the day the member left.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="members")
     kind = models.CharField(_("类别"), max_length=32, choices=TeamMemberKind.choices)
     # Volunteers often have no account: the name and phone are enough to call them.
     user = models.ForeignKey(
@@ -103,7 +146,11 @@ class TeamMember(models.Model):
     name = models.CharField(_("姓名"), max_length=50)
     phone = models.CharField(_("电话"), max_length=20, blank=True)
     joined_on = models.DateField(_("加入日期"), default=timezone.localdate)
-    left_on = models.DateField(_("离开日期"), null=True, blank=True)
+    ended_on = models.DateField(_("离开日期"), null=True, blank=True, editable=False)
+    end_reason = models.TextField(_("离开原因"), blank=True, editable=False)
+
+    scope_path = "team__grid"
+    sensitive_fields = {"phone": "phone"}
 
     class Meta:
         verbose_name = _("小组成员")

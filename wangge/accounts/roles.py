@@ -22,6 +22,12 @@ ADMIN_ROLES = {Role.DISTRICT_ADMIN, Role.STREET_ADMIN, Role.COMMUNITY_ADMIN}
 # Who may see an ID number or phone in full (each time recorded): those who must act on the person.
 REVEAL_ROLES = ADMIN_ROLES | {Role.POLICE_OFFICER, Role.GRID_CHIEF}
 READ_ONLY_ROLES = {Role.DEPARTMENT_STAFF, Role.VIEWER}
+# Who may look for duplicates and merge or reject them: a merge rewires people, houses and codes across grids,
+# so it is decided at community level or above (community, street and district admins), within their scope.
+MERGE_ROLES = ADMIN_ROLES
+# Who may change a grid's team (入户工作小组): admins, and the grid chief, who leads the teams of the grids in
+# their big grid ("定编定员"). Grid workers and everyone else see the team but do not staff it.
+TEAM_ROLES = ADMIN_ROLES | {Role.GRID_CHIEF}
 
 
 # Lower is higher: a manager hands out roles at or below their own level and manages accounts at or below it.
@@ -50,3 +56,11 @@ def can_edit(user) -> bool:
 
 def can_manage_users(user) -> bool:
     return _role(user) in ADMIN_ROLES
+
+
+def can_manage_teams(user) -> bool:
+    return _role(user) in TEAM_ROLES
+
+
+def can_review_merges(user) -> bool:
+    return _role(user) in MERGE_ROLES

@@ -1,4 +1,8 @@
-"""Where a user may look: the collection grids inside their assignments. Every read scopes through here."""
+"""Where a user may look: the collection grids inside their current assignments. Every read scopes through here.
+
+Computed afresh on every call, so an assignment that ends takes its areas away at the next request, whether
+that request carries a session or an API token issued before.
+"""
 
 from django.db.models import Q, QuerySet
 
@@ -8,7 +12,7 @@ from wangge.areas.models import Area, AreaLevel
 def visible_area_q(user) -> Q:
     """Areas inside the user's area subtrees, plus the collection grids their police grids cover."""
     q = Q(pk__in=[])
-    for assignment in user.assignments.select_related("area"):
+    for assignment in user.assignments.current().select_related("area"):
         if assignment.area_id:
             q |= Q(code__startswith=assignment.area.code)
         else:

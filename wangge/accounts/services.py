@@ -2,21 +2,33 @@
 
 The rules that keep anyone from handing out more than they hold live here, so the web UI, the API and
 commands enforce the same ones: a manager acts only on accounts at or below their own rank, grants only
-roles at or below it, and only areas and police grids inside their own scope.
+roles at or below it, and only areas and police grids inside their own scope. Ending an assignment follows
+the same rules as granting it.
 """
+
+import datetime
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts.models import Assignment, Team, TeamMember, User
-from wangge.accounts.roles import can_manage_users, role_rank
+from wangge.accounts.roles import can_manage_teams, can_manage_users, role_rank
 from wangge.accounts.selectors import grantable_police_grids
 from wangge.areas.models import Area, AreaLevel, PoliceGrid
 from wangge.core.actor import Actor
 from wangge.core.models import ChangeAction
-from wangge.core.services import create_record, record_change, require, update_record
+from wangge.core.services import (
+    create_record,
+    end_record,
+    record_change,
+    require,
+    require_in_scope,
+    update_record,
+)
+from wangge.people.identity import normalise_phone
 
 USER_FIELDS = {"name", "role", "phone", "is_party_member", "email"}
 
@@ -34,18 +46,23 @@ def _require_manager(actor: Actor, *, of: User | None = None, grants_role: str |
 
 
 def _require_grantable(
-    actor: Actor, *, area: Area | None = None, police_grid: PoliceGrid | None = None
+    actor: Actor,
+    *,
+    area: Area | None = None,
+    police_grid: PoliceGrid | None = None,
+    field: str | None = None,
 ) -> None:
-    """Granting an area or police grid outside one's own scope reads as "not found"."""
+    """Granting (or taking back) an area or police grid outside one's own scope reads as "not found" (on
+    `field`, or on the argument that pointed outside)."""
     if actor.user is None:
         return
     if area is not None and not Area.objects.visible_to(actor.user).filter(pk=area.pk).exists():
-        raise ValidationError({"areas": [_("所选记录不存在。")]})
+        raise ValidationError({field or "area": [_("所选记录不存在。")]})
     if (
         police_grid is not None
         and not grantable_police_grids(user=actor.user).filter(pk=police_grid.pk).exists()
     ):
-        raise ValidationError({"police_grids": [_("所选记录不存在。")]})
+        raise ValidationError({field or "police_grid": [_("所选记录不存在。")]})
 
 
 @transaction.atomic
@@ -72,10 +89,15 @@ def user_create(
         action=ChangeAction.CREATE,
         changes={"username": [None, username], "role": [None, role]},
     )
-    for area in areas:
-        assignment_add(actor=actor, user=user, area=area)
-    for police_grid in police_grids:
-        assignment_add(actor=actor, user=user, police_grid=police_grid)
+    try:
+        for area in areas:
+            assignment_add(actor=actor, user=user, area=area)
+        for police_grid in police_grids:
+            assignment_add(actor=actor, user=user, police_grid=police_grid)
+    except ValidationError as exc:
+        # This service takes lists: name them as its caller sent them.
+        plural = {"area": "areas", "police_grid": "police_grids"}
+        raise ValidationError({plural.get(k, k): v for k, v in exc.message_dict.items()}) from exc
     return user
 
 
@@ -117,14 +139,121 @@ def assignment_add(
 ) -> Assignment:
     _require_manager(actor, of=user)
     _require_grantable(actor, area=area, police_grid=police_grid)
+    if police_grid is not None and police_grid.ended_on is not None:
+        raise ValidationError({"police_grid": [_("该警格已注销。")]})
+    current = user.assignments.current()
+    if area is not None and current.filter(area=area).exists():
+        raise ValidationError({"area": [_("该用户已任职于此区域。")]})
+    if police_grid is not None and current.filter(police_grid=police_grid).exists():
+        raise ValidationError({"police_grid": [_("该用户已任职于此警格。")]})
     return create_record(Assignment, actor=actor, user=user, area=area, police_grid=police_grid)
 
 
 @transaction.atomic
+def assignment_end(*, actor: Actor, assignment: Assignment, reason: str) -> dict:
+    """The user stops working there: from their next request on they no longer see that area.
+
+    The row stays with the day and the reason. An active account keeps at least one current assignment (it
+    would see nothing otherwise): add the new one first, or disable the account.
+    """
+    # Serialises assignment changes of one user, so two admins cannot each end "the other" last assignment.
+    user = User.objects.select_for_update().get(pk=assignment.user_id)
+    _require_manager(actor, of=user)
+    _require_grantable(actor, area=assignment.area, police_grid=assignment.police_grid, field="assignment")
+    if assignment.ended_on is not None:
+        raise ValidationError({"assignment": [_("该任职区域已于 %(d)s 结束。") % {"d": assignment.ended_on}]})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("请填写结束原因。")]})
+    if user.is_active and not user.assignments.current().exclude(pk=assignment.pk).exists():
+        raise ValidationError(
+            {
+                "assignment": [
+                    _("这是该用户唯一的当前任职区域，不能结束：请先添加新的任职区域，或停用该账号。")
+                ]
+            }
+        )
+    return end_record(assignment, actor=actor, reason=reason)
+
+
+# --- grid teams --------------------------------------------------------------------------------------------
+
+TEAM_MEMBER_FIELDS = {"kind", "name", "phone", "user", "joined_on"}
+
+
+def _require_team_manager(actor: Actor, grid: Area) -> None:
+    """Admins and grid chiefs staff the teams of the grids they see; a grid outside reads as "not found"."""
+    if actor.user is None:
+        return
+    require(actor, can_manage_teams(actor.user))
+    require_in_scope(actor, grid, "grid")
+
+
+def _clean_member(actor: Actor, fields: dict) -> dict:
+    fields = {k: v for k, v in fields.items() if k in TEAM_MEMBER_FIELDS}
+    if "phone" in fields:
+        fields["phone"] = normalise_phone(fields["phone"] or "", "phone")
+    if fields.get("joined_on") and fields["joined_on"] > timezone.localdate():
+        raise ValidationError({"joined_on": [_("加入日期不能在未来。")]})
+    account = fields.get("user")
+    if account is not None:
+        if actor.user is not None and not User.objects.visible_to(actor.user).filter(pk=account.pk).exists():
+            raise ValidationError({"user": [_("所选记录不存在。")]})
+        if not account.is_active:
+            raise ValidationError({"user": [_("该账号已停用。")]})
+    return fields
+
+
+@transaction.atomic
 def team_add_member(
-    *, actor: Actor, grid: Area, kind: str, name: str, user: User | None = None, phone: str = ""
+    *,
+    actor: Actor,
+    grid: Area,
+    kind: str,
+    name: str = "",
+    user: User | None = None,
+    phone: str = "",
+    joined_on: datetime.date | None = None,
 ) -> TeamMember:
+    """A member joins the grid's team; the team itself is made (and recorded) with its first member."""
     if grid.level != AreaLevel.GRID:
         raise ValidationError({"grid": [_("工作小组只设在采集网格。")]})
-    team, _created = Team.objects.get_or_create(grid=grid)
-    return create_record(TeamMember, actor=actor, team=team, kind=kind, name=name, user=user, phone=phone)
+    _require_team_manager(actor, grid)
+    fields = _clean_member(
+        actor, {"kind": kind, "name": name, "user": user, "phone": phone, "joined_on": joined_on}
+    )
+    if not fields["name"] and user is not None:
+        fields["name"] = user.name or user.username
+    if fields["joined_on"] is None:
+        del fields["joined_on"]
+    team = Team.objects.filter(grid=grid).first() or create_record(Team, actor=actor, grid=grid)
+    return create_record(TeamMember, actor=actor, team=team, **fields)
+
+
+@transaction.atomic
+def team_member_update(
+    *, actor: Actor, member: TeamMember, expected_version: int | None = None, **fields
+) -> dict:
+    """Kind, name, phone, linked account and the day they joined; who left stays as they were."""
+    _require_team_manager(actor, member.team.grid)
+    if member.ended_on is not None:
+        raise ValidationError({"ended_on": [_("该成员已离开小组，不能修改。")]})
+    fields = _clean_member(actor, fields)
+    if "joined_on" in fields and fields["joined_on"] is None:
+        raise ValidationError({"joined_on": [_("请填写加入日期。")]})
+    return update_record(member, actor=actor, fields=fields, expected_version=expected_version)
+
+
+@transaction.atomic
+def team_member_end(
+    *, actor: Actor, member: TeamMember, reason: str, left_on: datetime.date | None = None
+) -> dict:
+    """A member leaves the team on a day, with a reason; they stay listed as a former member."""
+    _require_team_manager(actor, member.team.grid)
+    if member.ended_on is not None:
+        raise ValidationError({"ended_on": [_("该成员已于 %(d)s 离开小组。") % {"d": member.ended_on}]})
+    left_on = left_on or timezone.localdate()
+    if left_on < member.joined_on:
+        raise ValidationError({"ended_on": [_("离开日期不能早于加入日期。")]})
+    if left_on > timezone.localdate():
+        raise ValidationError({"ended_on": [_("离开日期不能在未来。")]})
+    return end_record(member, actor=actor, reason=reason, on=left_on)

@@ -114,15 +114,43 @@ class Area(RegisterRecord):
         return Area.objects.filter(code__in=prefixes).order_by("code")
 
 
+class PoliceQuerySet(ScopedQuerySet):
+    """The police overlay is seen where it touches the user's areas: through a collection grid it covers, or
+    through the area it belongs to (`area_paths`: its community or district). The second way keeps a station
+    or office that has no police grid yet in view of the admins who hold its area."""
+
+    def visible_to(self, user):
+        from wangge.accounts.scope import visible_area_q
+
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        model = self.model
+        visible = visible_area_q(user)
+        areas = Area.objects.filter(visible).values("pk")
+        grids = Area.objects.filter(visible, level=AreaLevel.GRID).values("pk")
+        q = models.Q(**{f"{model.scope_path}__in": grids})
+        for path in model.area_paths:
+            q |= models.Q(**{f"{path}__in": areas})
+        # The paths cross many-to-many relations: match by primary key so no row appears twice.
+        return self.filter(pk__in=model._default_manager.filter(q).values("pk"))
+
+
 class PoliceStation(RegisterRecord):
-    """派出所."""
+    """派出所: belongs to a district; its offices and police grids cover collection grids."""
 
     code = models.CharField(_("编码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=100)
-    district = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="police_stations")
+    district = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        related_name="police_stations",
+        limit_choices_to={"level": AreaLevel.DISTRICT},
+        verbose_name=_("所属区县"),
+    )
 
+    objects = PoliceQuerySet.as_manager()
     scope_path = "offices__police_grids__grids"
-    scope_through_many = True
+    area_paths = ("district", "offices__community")
 
     class Meta:
         ordering = ["code"]
@@ -134,15 +162,26 @@ class PoliceStation(RegisterRecord):
 
 
 class PoliceOffice(RegisterRecord):
-    """社区警务室."""
+    """社区警务室: under a police station, usually serving one community."""
 
     code = models.CharField(_("编码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=100)
-    station = models.ForeignKey(PoliceStation, on_delete=models.PROTECT, related_name="offices")
-    community = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(
+        PoliceStation, on_delete=models.PROTECT, related_name="offices", verbose_name=_("所属派出所")
+    )
+    community = models.ForeignKey(
+        Area,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": AreaLevel.COMMUNITY},
+        verbose_name=_("所在社区"),
+    )
 
+    objects = PoliceQuerySet.as_manager()
     scope_path = "police_grids__grids"
-    scope_through_many = True
+    area_paths = ("community", "station__district")
 
     class Meta:
         ordering = ["code"]
@@ -158,13 +197,19 @@ class PoliceGrid(RegisterRecord):
 
     code = models.CharField(_("编码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=100)
-    office = models.ForeignKey(PoliceOffice, on_delete=models.PROTECT, related_name="police_grids")
+    office = models.ForeignKey(
+        PoliceOffice, on_delete=models.PROTECT, related_name="police_grids", verbose_name=_("所属警务室")
+    )
     grids = models.ManyToManyField(
-        Area, related_name="police_grids", limit_choices_to={"level": AreaLevel.GRID}
+        Area,
+        related_name="police_grids",
+        limit_choices_to={"level": AreaLevel.GRID},
+        verbose_name=_("覆盖的采集网格"),
     )
 
+    objects = PoliceQuerySet.as_manager()
     scope_path = "grids"
-    scope_through_many = True
+    area_paths = ("office__station__district",)
 
     class Meta:
         ordering = ["code"]

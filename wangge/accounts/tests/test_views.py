@@ -5,6 +5,8 @@ from django.urls import reverse
 
 from wangge.accounts.models import User
 from wangge.accounts.roles import Role
+from wangge.accounts.services import assignment_add, team_add_member
+from wangge.core.actor import Actor
 
 
 def login(client, world, username):
@@ -227,3 +229,176 @@ def test_an_admin_cannot_change_their_own_role(client, world):
     assert response.status_code == 302
     me.refresh_from_db()
     assert me.role == Role.COMMUNITY_ADMIN and me.name == "社区管理员甲"
+
+
+# --- ending an assignment -----------------------------------------------------------------------------------
+
+
+def test_end_an_assignment_on_the_user_page(client, world):
+    worker = world.users.grid_worker
+    assignment_add(actor=Actor.system(), user=worker, area=world.grid_a2)
+    old = worker.assignments.get(area=world.grid_a1)
+    worker_client = type(client)()
+    worker_client.force_login(worker)
+    person_url = reverse("people:detail", args=[world.a1.person.pk])
+    assert worker_client.get(person_url).status_code == 200
+
+    login(client, world, "street_admin")
+    url = reverse("accounts:assignment_end", args=[worker.pk, old.pk])
+    html = page(client, reverse("accounts:detail", args=[worker.pk]))
+    assert f'href="{url}"' in html
+    assert client.post(url, {"reason": ""}).status_code == 200
+    response = client.post(url, {"reason": "调整网格"})
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "accounts:detail", args=[worker.pk]
+    )
+    old.refresh_from_db()
+    assert old.end_reason == "调整网格" and old.ended_on is not None
+    html = page(client, reverse("accounts:detail", args=[worker.pk]))
+    table = html[html.index('id="assignments"') :]
+    assert 'class="ended"' in table and "调整网格" in table and f'href="{url}"' not in table
+    # The worker's session, already open: the next page of grid a1 is a 404.
+    assert worker_client.get(person_url).status_code == 404
+    assert worker_client.get(reverse("areas:detail", args=[world.grid_a1.pk])).status_code == 404
+    assert worker_client.get(reverse("people:detail", args=[world.a2.person.pk])).status_code == 200
+
+
+def test_the_last_assignment_is_refused_with_a_message(client, world):
+    login(client, world, "street_admin")
+    worker = world.users.grid_worker
+    url = reverse("accounts:assignment_end", args=[worker.pk, worker.assignments.get().pk])
+    response = client.post(url, {"reason": "调离"})
+    assert response.status_code == 200 and "唯一的当前任职区域" in response.content.decode()
+    assert worker.assignments.get().ended_on is None
+
+
+def test_ending_the_last_assignment_in_ones_scope_goes_back_to_the_list(client, world):
+    worker = world.users.grid_worker_b
+    assignment_add(actor=Actor.system(), user=worker, area=world.grid_a2)
+    login(client, world, "street_admin")
+    url = reverse("accounts:assignment_end", args=[worker.pk, worker.assignments.get(area=world.grid_a2).pk])
+    response = client.post(url, {"reason": "调回嵩屿"})
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:list")
+    assert client.get(reverse("accounts:detail", args=[worker.pk])).status_code == 404
+
+
+def test_assignment_end_out_of_scope_or_by_a_non_admin(client, world):
+    other = world.users.grid_worker_b
+    login(client, world, "street_admin")
+    url = reverse("accounts:assignment_end", args=[other.pk, other.assignments.get().pk])
+    assert client.get(url).status_code == 404 and client.post(url, {"reason": "x"}).status_code == 404
+    # Someone else's assignment under an account in scope: 404 as well.
+    wrong = reverse("accounts:assignment_end", args=[world.users.grid_worker.pk, other.assignments.get().pk])
+    assert client.get(wrong).status_code == 404
+    login(client, world, "grid_chief")
+    worker = world.users.grid_worker
+    url = reverse("accounts:assignment_end", args=[worker.pk, worker.assignments.get().pk])
+    assert client.post(url, {"reason": "x"}).status_code == 403
+    assert f'href="{url}"' not in page(client, reverse("accounts:detail", args=[worker.pk]))
+    for value in ["\x00", "x" * 100_000]:
+        login(client, world, "district_admin")
+        assert client.post(url, {"reason": value}).status_code == 200
+    assert worker.assignments.get().ended_on is None
+
+
+# --- grid teams ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def member(world):
+    return team_add_member(
+        actor=Actor.system(), grid=world.grid_a1, kind="volunteer", name="陈楼长", phone="13900002222"
+    )
+
+
+def test_the_grid_page_shows_its_team_with_masked_phones(client, world, member):
+    login(client, world, "grid_worker")
+    html = page(client, reverse("areas:detail", args=[world.grid_a1.pk]))
+    team = html[html.index('id="team"') :]
+    assert "陈楼长" in team and "139****2222" in team and "13900002222" not in html
+    assert reverse("accounts:team_member_detail", args=[member.pk]) in team
+    # A grid worker reads the team but gets no buttons.
+    assert reverse("accounts:team_member_create", args=[world.grid_a1.pk]) not in html
+    assert reverse("accounts:team_member_edit", args=[member.pk]) not in html
+    login(client, world, "grid_chief")
+    html = page(client, reverse("areas:detail", args=[world.grid_a1.pk]))
+    assert reverse("accounts:team_member_create", args=[world.grid_a1.pk]) in html
+    assert reverse("accounts:team_member_end", args=[member.pk]) in html
+
+
+def test_a_grid_chief_adds_edits_and_ends_members(client, world, member):
+    login(client, world, "grid_chief")
+    response = client.post(
+        reverse("accounts:team_member_create", args=[world.grid_a1.pk]),
+        {"kind": "grid_worker", "name": "", "phone": "", "user": world.users.grid_worker.pk, "joined_on": ""},
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    created = world.grid_a1.team.members.get(kind="grid_worker")
+    assert created.name == "grid_worker" and created.user == world.users.grid_worker
+    edit = reverse("accounts:team_member_edit", args=[member.pk])
+    form = page(client, edit)
+    assert "139****2222" in form and "13900002222" not in form
+    data = {"kind": "volunteer", "name": "陈楼长", "phone": "139****2222", "user": "", "joined_on": member.joined_on,
+            "version": 1}  # fmt: skip
+    assert client.post(edit, {**data, "name": "陈大爷"}).status_code == 302
+    member.refresh_from_db()
+    assert member.name == "陈大爷" and member.phone == "13900002222" and member.version == 2
+    response = client.post(edit, {**data, "name": "旧版本"})
+    assert response.status_code == 200 and "记录已被他人修改" in response.content.decode()
+    end = reverse("accounts:team_member_end", args=[member.pk])
+    assert client.post(end, {"reason": "", "on": ""}).status_code == 200
+    response = client.post(end, {"reason": "x", "on": "2000-01-01"})
+    assert response.status_code == 200 and "离开日期不能早于加入日期" in response.content.decode()
+    assert client.post(end, {"reason": "搬离社区", "on": ""}).status_code == 302
+    member.refresh_from_db()
+    assert member.ended_on is not None and member.end_reason == "搬离社区"
+    html = page(client, reverse("areas:detail", args=[world.grid_a1.pk]))
+    former = html[html.index('class="former"') :]
+    assert "陈大爷" in former and "搬离社区" in former
+    detail = page(client, reverse("accounts:team_member_detail", args=[member.pk]))
+    history = detail[detail.index('id="history"') :]
+    assert "搬离社区" in history and "陈楼长" in history and "网页" in history
+    assert "13900002222" not in detail and edit not in detail
+
+
+@pytest.mark.parametrize("username", ["grid_worker", "grid_manager", "police_officer", "department_staff"])
+def test_others_cannot_staff_a_team(client, world, member, username):
+    login(client, world, username)
+    for url in [
+        reverse("accounts:team_member_create", args=[world.grid_a1.pk]),
+        reverse("accounts:team_member_edit", args=[member.pk]),
+        reverse("accounts:team_member_end", args=[member.pk]),
+    ]:
+        assert client.get(url).status_code == 403, url
+        assert client.post(url, {"kind": "volunteer", "name": "x", "reason": "x"}).status_code == 403, url
+    member.refresh_from_db()
+    assert member.ended_on is None and member.name == "陈楼长"
+
+
+def test_teams_out_of_scope_answer_404(client, world, member):
+    login(client, world, "grid_worker_b")
+    for url in [
+        reverse("accounts:team_member_create", args=[world.grid_a1.pk]),
+        reverse("accounts:team_member_detail", args=[member.pk]),
+        reverse("accounts:team_member_edit", args=[member.pk]),
+        reverse("accounts:team_member_end", args=[member.pk]),
+    ]:
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, {"reason": "x"}).status_code == 404, url
+    login(client, world, "district_admin")
+    assert client.get(reverse("accounts:team_member_create", args=[world.big_a.pk])).status_code == 404
+
+
+def test_team_forms_take_bad_input_without_500(client, world, member):
+    login(client, world, "community_admin")
+    create = reverse("accounts:team_member_create", args=[world.grid_a1.pk])
+    for value in ["\x00", "x" * 100_000]:
+        data = {k: value for k in ["kind", "name", "phone", "user", "joined_on", "version", "reason", "on"]}
+        assert client.post(create, data).status_code == 200
+        assert client.post(reverse("accounts:team_member_edit", args=[member.pk]), data).status_code == 200
+        assert client.post(reverse("accounts:team_member_end", args=[member.pk]), data).status_code == 200
+    response = client.post(create, {"kind": "volunteer", "name": "x", "user": world.users.grid_worker_b.pk})
+    assert response.status_code == 200 and "user" in response.context["form"].errors
+    response = client.post(create, {"kind": "volunteer", "name": "x", "phone": "123"})
+    assert response.status_code == 200 and "phone" in response.context["form"].errors
+    assert world.grid_a1.team.members.count() == 1
