@@ -1,8 +1,8 @@
 """Reads of the standard address library, always from the user's scope."""
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 
-from wangge.addresses.models import StandardAddress
+from wangge.addresses.models import AddressMergeProposal, MergeStatus, StandardAddress
 from wangge.core.selectors import clean_query, current_only, text_q, within_area
 
 
@@ -36,3 +36,65 @@ def address_ancestors(*, user, address: StandardAddress) -> list[StandardAddress
     prefixes = [address.code[:n] for n in range(13, len(address.code))]
     visible = StandardAddress.objects.visible_to(user).filter(code__in=prefixes)
     return list(visible.order_by("level"))
+
+
+# --- merge proposals: a proposal is visible to whoever sees both of its records ------------------------------
+
+
+def merge_proposal_list(
+    model, *, user, q: str = "", status: str = "", kind: str = "", area: str = ""
+) -> QuerySet:
+    a, b = model.a_field, model.b_field
+    proposals = within_area(model.objects.visible_to(user), area)
+    q = clean_query(q)
+    if q:
+        proposals = proposals.filter(
+            text_q(q, *(f"{side}__{f}" for side in (a, b) for f in model.search_fields))
+        )
+    status = clean_query(status, 16)
+    if status:
+        proposals = proposals.filter(status=status)
+    kind = clean_query(kind, 16)
+    if kind:
+        proposals = proposals.filter(kind=kind)
+    # Pending first; then in tree order (a code is a prefix of its descendants' codes), so a road's proposal
+    # comes before those of its door plates, which merging the road settles too.
+    pending_first = Case(When(status=MergeStatus.PENDING, then=0), default=1)
+    return proposals.select_related(a, b, "decided_by").order_by(pending_first, *model.review_order, "-pk")
+
+
+def merge_proposal_detail(model, *, user, pk: int):
+    a, b = model.a_field, model.b_field
+    related = (a, b, f"{a}__grid", f"{b}__grid", "decided_by", "survivor")
+    return model.objects.visible_to(user).select_related(*related).get(pk=pk)
+
+
+def address_merge_list(*, user, **filters) -> QuerySet:
+    return merge_proposal_list(AddressMergeProposal, user=user, **filters)
+
+
+def address_merge_detail(*, user, pk: int) -> AddressMergeProposal:
+    return merge_proposal_detail(AddressMergeProposal, user=user, pk=pk)
+
+
+def address_merge_facts(*, user, address: StandardAddress) -> dict[str, int]:
+    """What merging this address would move, counted in the reviewer's scope: current sub-addresses (all
+    levels), houses on them, people living in those houses, units."""
+    from wangge.housing.models import House
+    from wangge.people.models import Residence
+    from wangge.units.models import Unit
+
+    below = {"address__code__startswith": address.code, "ended_on__isnull": True}
+    return {
+        "addresses": StandardAddress.objects.visible_to(user)
+        .filter(code__startswith=address.code, ended_on__isnull=True)
+        .exclude(pk=address.pk)
+        .count(),
+        "houses": House.objects.visible_to(user).filter(**below).count(),
+        "people": Residence.objects.visible_to(user)
+        .filter(
+            house__address__code__startswith=address.code, ended_on__isnull=True, house__ended_on__isnull=True
+        )
+        .count(),
+        "units": Unit.objects.visible_to(user).filter(**below).count(),
+    }

@@ -41,6 +41,18 @@ def communities(street_code: str) -> dict[str, str]:
     }
 
 
+def community_rows():
+    """Every 12-digit community/village as (code, street code, name without the committee suffix), streamed.
+
+    A plain csv.reader: at 620,000 rows, building a dict per row would double the time."""
+    with gzip.open(DATA / "villages.csv.gz", "rt", encoding="utf-8", newline="") as fh:
+        rows = csv.reader(fh)
+        header = next(rows)
+        code, name, street = header.index("code"), header.index("name"), header.index("streetCode")
+        for row in rows:
+            yield row[code], row[street], short_community_name(row[name])
+
+
 def short_community_name(name: str) -> str:
     for suffix in COMMITTEE_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):

@@ -6,7 +6,9 @@ from typing import Annotated, Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
+from wangge.addresses.api import ApproveIn, MergeFilters, MergeOut, RejectIn, merge_out
 from wangge.addresses.selectors import address_list
+from wangge.addresses.services import merge_reject
 from wangge.core.api import (
     MAX_ID,
     ChangePage,
@@ -30,8 +32,9 @@ from wangge.core.api import (
 )
 from wangge.core.services import reveal_field
 from wangge.housing import selectors, services
-from wangge.housing.models import House, HouseUse, RentalStatus
+from wangge.housing.models import House, HouseMergeProposal, HouseUse, RentalStatus
 from wangge.people.selectors import person_list
+from wangge.transfer.api import ExportQuery, export, export_route
 
 router = Router(tags=["houses 实有房屋"])
 
@@ -132,9 +135,8 @@ def _owner(request, pk):
     return resolve(person_list(user=request.user), pk, "owner")
 
 
-@router.get("/", response=responses({200: HousePage}), summary="实有房屋列表")
-def house_list(request, filters: Query[HouseFilters]):
-    houses = selectors.house_list(
+def _houses(request, filters: HouseFilters):
+    return selectors.house_list(
         user=request.user,
         q=filters.q,
         area=filters.area,
@@ -143,7 +145,20 @@ def house_list(request, filters: Query[HouseFilters]):
         address=filters.address,
         current=filters.current,
     )
-    return paginate(houses, filters)
+
+
+@router.get("/", response=responses({200: HousePage}), summary="实有房屋列表")
+def house_list(request, filters: Query[HouseFilters]):
+    return paginate(_houses(request, filters), filters)
+
+
+class HouseExport(HouseFilters, ExportQuery):
+    pass
+
+
+@export_route(router, "导出实有房屋（与列表相同的筛选；电话打码）")
+def house_export(request, filters: Query[HouseExport]):
+    return export(request, "houses", _houses(request, filters), filters)
 
 
 @router.post("/", response=responses({201: HouseOut}, write=True), summary="登记实有房屋")
@@ -199,3 +214,92 @@ def house_reveal(request, id: PathId, payload: HouseRevealIn):
 @router.get("/{id}/history", response=responses({200: ChangePage}, path=True), summary="实有房屋变更记录")
 def house_history(request, id: PathId, pagination: Query[Pagination]):
     return history_page(_detail(request, id), pagination)
+
+
+# --- "one address, several house codes": merges (/api/v1/house-merges/) -------------------------------------
+# Found by POST /api/v1/address-merges/detect, which looks for both kinds of duplicates.
+
+merge_router = Router(tags=["house merges 房屋合并（一址多码）"])
+
+HouseMergePage = page_of(MergeOut, "HouseMergePage")
+
+
+class HouseMergeDetailOut(MergeOut):
+    a_moves: dict[str, int] = Field(description="甲上的居住登记数：people=在住，past=曾住（您的范围内）")
+    b_moves: dict[str, int] = Field(description="乙上的居住登记数：people=在住，past=曾住（您的范围内）")
+
+
+def house_side(house: House) -> dict:
+    return {
+        "id": house.pk,
+        "code": house.house_code,
+        "text": house.address.full_text,
+        "level": None,
+        "ended_on": house.ended_on,
+        "end_reason": house.end_reason,
+    }
+
+
+def _merge(request, pk: int) -> HouseMergeProposal:
+    return selectors.house_merge_detail(user=request.user, pk=pk)
+
+
+def _merge_detail(request, proposal: HouseMergeProposal) -> dict:
+    first, second = proposal.records
+    return {
+        **merge_out(proposal, house_side),
+        "a_moves": selectors.house_merge_facts(user=request.user, house=first),
+        "b_moves": selectors.house_merge_facts(user=request.user, house=second),
+    }
+
+
+@merge_router.get("/", response=responses({200: HouseMergePage}), summary="房屋合并建议列表")
+def house_merge_list(request, filters: Query[MergeFilters]):
+    proposals = selectors.house_merge_list(
+        user=request.user,
+        q=filters.q,
+        status=filters.status or "",
+        kind=filters.kind or "",
+        area=filters.area,
+    )
+    page = paginate(proposals.select_related("house_a__address", "house_b__address"), filters)
+    page["items"] = [merge_out(p, house_side) for p in page["items"]]
+    return page
+
+
+@merge_router.get(
+    "/{id}", response=responses({200: HouseMergeDetailOut}, path=True), summary="房屋合并建议详情"
+)
+def house_merge_detail(request, id: PathId):
+    return _merge_detail(request, _merge(request, id))
+
+
+@merge_router.post(
+    "/{id}/approve",
+    response=responses({200: HouseMergeDetailOut}, path=True, write=True),
+    summary="批准合并（选择保留的房屋编码）",
+)
+def house_merge_approve(request, id: PathId, payload: ApproveIn):
+    proposal = _merge(request, id)
+    survivor = next((r for r in proposal.records if r.pk == payload.survivor), None)
+    services.house_merge_approve(
+        actor=actor(request), proposal=proposal, survivor=survivor, reason=payload.reason
+    )
+    return _merge_detail(request, _merge(request, id))
+
+
+@merge_router.post(
+    "/{id}/reject",
+    response=responses({200: HouseMergeDetailOut}, path=True, write=True),
+    summary="驳回合并建议",
+)
+def house_merge_reject(request, id: PathId, payload: RejectIn):
+    merge_reject(actor=actor(request), proposal=_merge(request, id), reason=payload.reason)
+    return _merge_detail(request, _merge(request, id))
+
+
+@merge_router.get(
+    "/{id}/history", response=responses({200: ChangePage}, path=True), summary="房屋合并建议变更记录"
+)
+def house_merge_history(request, id: PathId, pagination: Query[Pagination]):
+    return history_page(_merge(request, id), pagination)

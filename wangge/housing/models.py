@@ -5,7 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from wangge.addresses.models import AddressLevel
+from wangge.addresses.models import AddressLevel, MergeProposal
 from wangge.core.models import RegisterRecord
 
 
@@ -82,3 +82,34 @@ class House(RegisterRecord):
             raise ValidationError({"address": _("房屋须登记在楼栋级或户室级标准地址上。")})
         if self.floor_area is not None and self.floor_area > 1_000_000:
             raise ValidationError({"floor_area": _("建筑面积不合理。")})
+
+
+class HouseMergeProposal(MergeProposal):
+    """房屋合并建议: "one address, several house codes" (一址多码) — two current houses that are one house. The
+    lower id is always `house_a`, so a pair is proposed once."""
+
+    house_a = models.ForeignKey(House, on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋甲"))
+    house_b = models.ForeignKey(House, on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋乙"))
+    survivor = models.ForeignKey(
+        House, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("保留的房屋")
+    )
+
+    a_field = "house_a"
+    b_field = "house_b"
+    search_fields = ("house_code", "address__full_text")
+    review_order = ("house_a__house_code",)
+    scope_path = "house_a__grid"
+    second_scope_path = "house_b__grid"
+
+    class Meta(MergeProposal.Meta):
+        verbose_name = _("房屋合并建议")
+        verbose_name_plural = _("房屋合并建议")
+        constraints = [
+            models.UniqueConstraint(fields=["house_a", "house_b"], name="house_merge_pair_once"),
+            models.CheckConstraint(
+                condition=models.Q(house_a__lt=models.F("house_b")), name="house_merge_pair_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.house_a.house_code} ≈ {self.house_b.house_code}"

@@ -2,8 +2,9 @@
 
 from django.db.models import QuerySet
 
+from wangge.addresses.selectors import merge_proposal_detail, merge_proposal_list
 from wangge.core.selectors import clean_query, current_only, text_q, within_area
-from wangge.housing.models import House
+from wangge.housing.models import House, HouseMergeProposal
 
 
 def house_list(
@@ -37,3 +38,22 @@ def house_by_code(*, user, code: str) -> House:
     """The house with this code in the user's scope; DoesNotExist for a code elsewhere or unknown."""
     houses = House.objects.visible_to(user).select_related("address", "grid")
     return houses.get(house_code=clean_query(code, 64))
+
+
+def house_merge_list(*, user, **filters) -> QuerySet:
+    return merge_proposal_list(HouseMergeProposal, user=user, **filters)
+
+
+def house_merge_detail(*, user, pk: int) -> HouseMergeProposal:
+    return merge_proposal_detail(HouseMergeProposal, user=user, pk=pk)
+
+
+def house_merge_facts(*, user, house: House) -> dict[str, int]:
+    """What merging this house would move, counted in the reviewer's scope."""
+    from wangge.people.models import Residence
+
+    residences = Residence.objects.visible_to(user).filter(house=house)
+    return {
+        "people": residences.filter(ended_on__isnull=True).count(),
+        "past": residences.filter(ended_on__isnull=False).count(),
+    }

@@ -6,10 +6,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from wangge.addresses.models import AddressLevel
+from wangge.addresses.models import AddressLevel, DuplicateKind
 from wangge.addresses.selectors import address_detail as select_address
 from wangge.addresses.selectors import address_list
+from wangge.addresses.views import MergeDesk, merge_decision, merge_index_page, merge_review_page, merge_tabs
 from wangge.core.views import (
     Node,
     actor,
@@ -33,10 +36,10 @@ from wangge.core.views import (
 )
 from wangge.housing.forms import HouseCreateForm, HouseFilterForm, HouseForm
 from wangge.housing.selectors import house_detail as select_house
-from wangge.housing.selectors import house_list
+from wangge.housing.selectors import house_list, house_merge_detail, house_merge_facts, house_merge_list
 from wangge.housing.services import house_create as create_house
 from wangge.housing.services import house_end as end_house
-from wangge.housing.services import house_update
+from wangge.housing.services import house_merge_approve, house_update
 from wangge.people.models import Person
 from wangge.people.selectors import residence_list
 
@@ -59,6 +62,7 @@ def house_index(request):
     )
     context = {
         "title": _("实有房屋"),
+        "tabs": merge_tabs("housing", _("实有房屋")),
         "filter_form": filter_form(HouseFilterForm, request, user=request.user),
         "results_template": "housing/_house_results.html",
         "page_obj": paginate(request, houses),
@@ -200,3 +204,55 @@ def house_end(request, pk: int):
         success_url=reverse("housing:detail", args=[house.pk]),
         breadcrumbs=house_crumbs(request.user, house),
     )
+
+
+# --- "one address, several house codes": merge review (the machinery is addresses.views') -----------------
+
+
+def house_describe(house):
+    url = reverse("housing:detail", args=[house.pk])
+    return (
+        house.house_code,
+        house.address.full_text,
+        url,
+        ["house_code", "use", "rental_status", "owner_name", "rooms", "floor_area"],
+    )
+
+
+def house_facts(user, house) -> dict:
+    counts = house_merge_facts(user=user, house=house)
+    return {_("在住人员"): counts["people"], _("曾住人员"): counts["past"]}
+
+
+HOUSE_DESK = MergeDesk(
+    namespace="housing",
+    title=gettext_lazy("房屋合并审核（一址多码）"),
+    kinds=[(DuplicateKind.SAME_ADDRESS.value, DuplicateKind.SAME_ADDRESS.label)],
+    list_selector=house_merge_list,
+    detail_selector=house_merge_detail,
+    approve=house_merge_approve,
+    describe=house_describe,
+    facts=house_facts,
+)
+
+
+@login_required
+def house_merge_index(request):
+    return merge_index_page(request, HOUSE_DESK, merge_tabs("housing", _("实有房屋")))
+
+
+@login_required
+def house_merge_review(request, pk: int):
+    return merge_review_page(request, HOUSE_DESK, pk)
+
+
+@login_required
+@require_POST
+def house_merge_approve_view(request, pk: int):
+    return merge_decision(request, HOUSE_DESK, pk, "approve")
+
+
+@login_required
+@require_POST
+def house_merge_reject_view(request, pk: int):
+    return merge_decision(request, HOUSE_DESK, pk, "reject")
