@@ -1,0 +1,168 @@
+"""Collection pages and the task API: scope (out of scope is 404), roles, bad input never 500, the public
+booking page (no personal data, rate-limited)."""
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from wangge.accounts.services import team_add_member
+from wangge.collection import appointments, services
+from wangge.collection.choices import TaskKind, TaskState
+from wangge.collection.models import Task
+from wangge.collection.tests.device import Device, change
+from wangge.core.actor import Actor
+from wangge.core.tests.test_api import Api
+from wangge.housing.services import house_update
+
+SYSTEM = Actor.system()
+
+
+def login(world, name):
+    client = Client()
+    client.force_login(getattr(world.users, name))
+    return client
+
+
+@pytest.fixture
+def task(world):
+    return services.task_create(
+        actor=SYSTEM, kind=TaskKind.VISIT_ADDRESS, address=world.a1.door, assignee=world.users.grid_worker
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["collection:tasks", "collection:visits", "collection:coverage", "collection:shifts"],
+)
+def test_pages_open_for_a_worker(world, task, name):
+    response = login(world, "grid_worker").get(reverse(name))
+    assert response.status_code == 200
+
+
+def test_task_list_shows_mine_and_detail_is_404_outside_scope(world, task):
+    worker = login(world, "grid_worker")
+    assert world.a1.door.full_text in worker.get(reverse("collection:tasks")).content.decode()
+    assert worker.get(reverse("collection:task", args=[task.pk])).status_code == 200
+    assert login(world, "grid_worker_b").get(reverse("collection:task", args=[task.pk])).status_code == 404
+    assert worker.get(reverse("collection:task", args=[10**9])).status_code == 404
+
+
+def test_worker_finishes_a_task_on_the_web(world, task):
+    worker = login(world, "grid_worker")
+    response = worker.post(reverse("collection:task_action", args=[task.pk, "cannot"]), {"reason": ""})
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.state == TaskState.OPEN
+    worker.post(reverse("collection:task_action", args=[task.pk, "done"]), {"note": "ok"})
+    task.refresh_from_db()
+    assert task.state == TaskState.DONE
+    assert worker.post(reverse("collection:task_action", args=[task.pk, "bogus"])).status_code == 404
+
+
+def test_bulk_page_is_for_supervisors(world):
+    team_add_member(actor=SYSTEM, grid=world.grid_a1, kind="grid_worker", user=world.users.grid_worker)
+    team_add_member(actor=SYSTEM, grid=world.grid_a2, kind="volunteer", name="志愿者")
+    assert login(world, "grid_worker").get(reverse("collection:task_bulk")).status_code == 403
+    chief = login(world, "grid_chief")
+    response = chief.post(
+        reverse("collection:task_bulk"),
+        {"area": world.grid_b1.code, "level": 2, "kind": "visit_address", "priority": 2},
+    )
+    assert response.status_code == 200 and "area" in response.context["form"].errors
+    response = chief.post(
+        reverse("collection:task_bulk"),
+        {"area": world.grid_a1.code, "level": 7, "kind": "visit_address", "priority": 2},
+    )
+    assert response.status_code == 302 and Task.objects.filter(address=world.a1.room).exists()
+
+
+def test_conflict_page_side_by_side_and_resolution(world):
+    first, second = Device(world.users.grid_worker), Device(world.users.grid_manager)
+    house = world.a1.house
+    house_update(actor=SYSTEM, house=house, rooms=9)
+    result = second.push([change("house.update", {"type": "house", "id": house.pk}, {"rooms": 4}, 1)])[0]
+    assert result["status"] == "conflict"
+    assert login(world, "grid_worker").get(reverse("collection:conflicts")).status_code == 403
+    chief = login(world, "grid_chief")
+    assert str(result["conflict_id"]) in chief.get(reverse("collection:conflicts")).content.decode()
+    page = chief.get(reverse("collection:conflict", args=[result["conflict_id"]]))
+    assert page.status_code == 200 and "rooms" in page.content.decode()
+    assert login(world, "street_admin").get(reverse("collection:conflict", args=[10**9])).status_code == 404
+    chief.post(reverse("collection:conflict", args=[result["conflict_id"]]), {"decision": "keep_server"})
+    house.refresh_from_db()
+    assert house.rooms == 9
+    del first
+
+
+def test_coverage_tree_expands_with_htmx(world):
+    worker = login(world, "grid_worker")
+    page = worker.get(reverse("collection:coverage")).content.decode()
+    assert world.grid_a1.name in page
+    fragment = worker.get(
+        reverse("collection:coverage_children"), {"area": world.grid_a1.code}
+    ).content.decode()
+    assert world.a1.road.name in fragment
+    fragment = worker.get(
+        reverse("collection:coverage_children"), {"address": world.a1.building.pk}
+    ).content.decode()
+    assert world.a1.room.name in fragment
+    assert (
+        worker.get(reverse("collection:coverage_children"), {"address": world.b1.building.pk}).status_code
+        == 404
+    )
+    assert worker.get(reverse("collection:coverage_children"), {"area": "x\x00"}).status_code == 404
+    assert worker.get(reverse("collection:coverage"), {"start": "2026-99-99"}).status_code == 200
+
+
+def test_door_notes_and_public_booking(world):
+    cache.clear()
+    world.users.grid_worker.phone = "13906001234"
+    world.users.grid_worker.save()
+    worker = login(world, "grid_worker")
+    sheet = worker.get(reverse("collection:door_notes", args=[world.a1.building.pk])).content.decode()
+    assert "<svg" in sheet and "13906001234" in sheet
+    note = appointments.door_note_for(actor=Actor(world.users.grid_worker, "web"), address=world.a1.room)
+    resident = Client()
+    url = reverse("booking:booking", args=[note.token])
+    page = resident.get(url).content.decode()
+    assert world.a1.building.full_text in page and "301室" not in page and "张三" not in page
+    slot = appointments.offered_slots(note)[0][0].isoformat()
+    response = resident.post(url, {"starts_at": slot, "phone": "1391234", "message": ""})
+    assert response.status_code == 200 and "phone" in response.context["form"].errors
+    response = resident.post(url, {"starts_at": slot, "phone": "13912345678", "message": "请晚上来"})
+    assert response.context["booked"] is not None
+    assert Task.objects.filter(appointment__isnull=False, assignee=world.users.grid_worker).count() == 1
+    for _ in range(5):
+        response = resident.post(url, {"starts_at": slot, "phone": "13912345678"})
+    assert response.status_code == 429
+    assert resident.get(reverse("booking:booking", args=["nope"])).status_code == 404
+
+
+def test_task_api_lists_and_acts(world, task):
+    api = Api(world.users.grid_worker)
+    items = api.get("/tasks/").json()["items"]
+    assert [i["id"] for i in items] == [task.pk]
+    assert api.post(f"/tasks/{task.pk}/done", {"note": "ok"}).json()["state"] == "done"
+    assert Api(world.users.grid_worker_b).get(f"/tasks/{task.pk}").status_code == 404
+    assert api.post(f"/tasks/{task.pk}/cannot", {"reason": "x"}).status_code == 422
+    assert api.post("/tasks/", {"kind": "visit_address", "address": world.a1.door.pk}).status_code == 403
+    chief = Api(world.users.grid_chief)
+    made = chief.post(
+        "/tasks/", {"kind": "revisit", "address": world.a1.room.pk, "assignee": world.users.grid_worker.pk}
+    )
+    assert made.status_code == 201 and made.json()["shift"] == "night"
+    assert (
+        chief.post(
+            "/tasks/",
+            {"kind": "revisit", "address": world.b1.room.pk, "assignee": world.users.grid_worker.pk},
+        ).status_code
+        == 422
+    )
+    assert chief.get("/tasks/", scope="bogus").status_code == 422
+    assert chief.get("/collection/coverage", area=world.grid_a1.code).json()["nodes"][0]["flats"] == 1
+    assert chief.get("/collection/coverage", area="350205003010001001").status_code == 404
+    visit = api.post(
+        "/collection/visits", {"address": world.a1.room.pk, "outcome": "empty", "accuracy_m": -1}
+    )
+    assert visit.status_code == 422

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FieldappConfig(AppConfig):
+    name = "wangge.fieldapp"
+    verbose_name = "网格通"
