@@ -6,13 +6,18 @@ Every operation needs `Authorization: Bearer <token>` (from POST /api/v1/auth/to
 from django.http import Http404
 from ninja import Router, Swagger
 
-from wangge.accounts.api import auth_router, users_router
+from wangge.accounts.api import area_team_router, auth_router, team_members_router, users_router
+from wangge.addresses.api import merge_router as address_merges_router
 from wangge.addresses.api import router as addresses_router
-from wangge.areas.api import police_router
+from wangge.areas.api import police_office_router, police_router, police_station_router
 from wangge.areas.api import router as areas_router
+from wangge.collection.api import collection_router, sync_router, tasks_router
+from wangge.collection.api import install_error_handlers as install_sync_error_handlers
 from wangge.core.api import BearerAuth, ErrorOut, Renderer, WanggeAPI, install_error_handlers
+from wangge.housing.api import merge_router as house_merges_router
 from wangge.housing.api import router as houses_router
 from wangge.people.api import people_router, residences_router
+from wangge.transfer.api import router as imports_router
 from wangge.units.api import employments_router, units_router
 
 DESCRIPTION = """网格化社会治理“一标三实”登记接口：标准地址、实有房屋、实有人口、实有单位。
@@ -36,17 +41,28 @@ api = WanggeAPI(
     docs=Swagger(settings={"validatorUrl": None}),
 )
 install_error_handlers(api)
+install_sync_error_handlers(api)
 
 api.add_router("/auth", auth_router)
 api.add_router("/areas", areas_router)
+api.add_router("/areas", area_team_router)
+api.add_router("/police-stations", police_station_router)
+api.add_router("/police-offices", police_office_router)
 api.add_router("/police-grids", police_router)
+api.add_router("/team-members", team_members_router)
 api.add_router("/addresses", addresses_router)
 api.add_router("/houses", houses_router)
+api.add_router("/address-merges", address_merges_router)
+api.add_router("/house-merges", house_merges_router)
 api.add_router("/people", people_router)
 api.add_router("/residences", residences_router)
 api.add_router("/units", units_router)
 api.add_router("/employments", employments_router)
 api.add_router("/users", users_router)
+api.add_router("/sync", sync_router)
+api.add_router("/tasks", tasks_router)
+api.add_router("/collection", collection_router)
+api.add_router("/imports", imports_router)
 
 # Anything under /api/v1/ that names no operation answers JSON 404 like a missing record, not Django's HTML
 # page; mounted last so it only catches what nothing else matched.

@@ -46,7 +46,10 @@ INSTALLED_APPS = [
     "wangge.housing",
     "wangge.people",
     "wangge.units",
+    "wangge.transfer",
+    "wangge.collection",
     "wangge.demo",
+    "wangge.fieldapp",
 ]
 
 MIDDLEWARE = [
@@ -58,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Refuses an upload above WANGGE_MAX_UPLOAD_MB before its body is read.
+    "wangge.transfer.uploads.upload_limit",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -127,6 +132,13 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Imports: the largest file accepted (checked before the body is read), where uploaded files and error
+# reports are kept, and from how many rows on an import runs as a background job (`wangge worker`).
+MAX_UPLOAD_MB = int(os.environ.get("WANGGE_MAX_UPLOAD_MB", "50"))
+IMPORT_DIR = VAR_DIR / "imports"
+IMPORT_BACKGROUND_ROWS = int(os.environ.get("WANGGE_IMPORT_BACKGROUND_ROWS", "10000"))
+# Uploads above this size are spooled to a temporary file, never held in memory whole.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 SESSION_COOKIE_HTTPONLY = True

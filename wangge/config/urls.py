@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from wangge.collection.urls import public_urlpatterns
 from wangge.config.api import api
 
 urlpatterns = [
@@ -11,5 +12,9 @@ urlpatterns = [
     path("people/", include("wangge.people.urls")),
     path("units/", include("wangge.units.urls")),
     path("accounts/", include("wangge.accounts.urls")),
+    path("collection/", include("wangge.collection.urls")),
+    path("b/", include((public_urlpatterns, "booking"))),
+    path("imports/", include("wangge.transfer.urls")),
+    path("field/", include("wangge.fieldapp.urls")),
     path("", include("wangge.core.urls")),
 ]

@@ -18,6 +18,7 @@ from django.core.exceptions import (
 )
 from django.db import IntegrityError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Schema
@@ -233,6 +234,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def suspicious(request, exc):
         # Oversized bodies, too many query fields: Django refuses them; say so in JSON like everything else.
         return respond(request, {"detail": _("请求过大或格式异常。")}, 400)
+
+    @api.exception_handler(MultiPartParserError)
+    def multipart_broken(request, exc):
+        # An upload whose multipart body cannot be parsed (no boundary, cut off): the client's request is bad.
+        return respond(request, {"detail": _("上传的表单（multipart）格式不对。")}, 400)
 
     @api.exception_handler(IntegrityError)
     def conflict(request, exc):

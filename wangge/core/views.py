@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -98,9 +99,27 @@ def paginate(request, queryset, per_page: int = PER_PAGE):
 
 
 def render_list(request, page_template: str, results_template: str, context: dict) -> HttpResponse:
-    """The whole page, or only the results block when HTMX asks for it (live search)."""
+    """The whole page, or only the results block when HTMX asks for it (live search).
+
+    A list that can be exported answers ?export=xlsx|csv with the whole filtered list (transfer.exports)
+    and links to those exports and to its import page."""
+    from wangge.transfer import exports
+
+    name = exports.EXPORT_VIEWS.get(getattr(request.resolver_match, "view_name", ""))
+    if name:
+        fmt = exports.wants_export(request)
+        if fmt:
+            queryset = context["page_obj"].paginator.object_list
+            return exports.export_response(
+                actor=actor(request), name=name, queryset=queryset, filters=dict(request.GET.items()), fmt=fmt
+            )
+        context = {**context, **exports.list_links(request, name)}
     template = results_template if request.htmx and request.htmx.target == "results" else page_template
     response = render(request, template, context)
+    if name and template == results_template:
+        # The export links carry the filters, which live search has just changed: swap them too.
+        links = render_to_string("transfer/_list_links.html", {**context, "oob": True}, request)
+        response.content += links.encode()
     # The same URL answers a fragment or a page: caches and the back button must keep them apart.
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response

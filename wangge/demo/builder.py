@@ -20,6 +20,7 @@ from django.utils import timezone
 from wangge.accounts.models import Assignment, Team, TeamMember, User
 from wangge.addresses.models import StandardAddress
 from wangge.areas.models import Area, PoliceGrid, PoliceOffice, PoliceStation
+from wangge.collection.demo import seed_field_work
 from wangge.core.models import ChangeAction, ChangeRecord, Source
 from wangge.demo.generator import DemoAccount, DemoGenerator
 from wangge.demo.models import DemoBuild
@@ -169,6 +170,10 @@ def build(
     step(staff)
     progress(f"工作人员账号 {len(staff.rows[User])} 个，网格工作小组 {len(staff.rows[Team])} 个")
     phases["finish"] = writer.finish()
+    t0 = time.perf_counter()
+    field_work = seed_field_work()
+    phases["field_work"] = time.perf_counter() - t0
+    progress(f"班次 {field_work['shifts']} 个，采集任务 {field_work['tasks']} 个")
     seconds = time.perf_counter() - started
     counts = dict(writer.rows)
     marker.finished_at = timezone.now()
@@ -220,7 +225,7 @@ def showcase_accounts() -> list[DemoAccount]:
     for user in User.objects.filter(username__in=named).prefetch_related(
         "assignments__area", "assignments__police_grid"
     ):
-        assignment = user.assignments.first()
+        assignment = next(iter(user.current_assignments), None)
         target = (assignment.area or assignment.police_grid) if assignment else None
         accounts.append(
             DemoAccount(

@@ -494,6 +494,8 @@ class DemoGenerator:
                 "user_id": user_id,
                 "area_id": None,
                 "police_grid_id": None,
+                "ended_on": None,
+                "end_reason": "",
             }
             assignment["area_id" if area else "police_grid_id"] = target_id
             assignment["_repr"] = f"{name} @ {area_name}"
@@ -603,7 +605,6 @@ class DemoGenerator:
                     "name": name,
                     "phone": people.phone(rng),
                     "joined_on": joined,
-                    "left_on": None,
                     "_repr": f"{name}（{labels[kind]}）",
                 },
             )

@@ -42,6 +42,7 @@ from wangge.people.choices import (
     Sex,
 )
 from wangge.people.models import Person, Residence
+from wangge.transfer.api import ExportQuery, export, export_route
 
 people_router = Router(tags=["people 实有人口"])
 residences_router = Router(tags=["people 实有人口"])
@@ -206,9 +207,8 @@ def _residence(request, pk: int) -> Residence:
     return selectors.residence_detail(user=request.user, pk=pk)
 
 
-@people_router.get("/", response=responses({200: PersonPage}), summary="实有人口列表")
-def person_list(request, filters: Query[PersonFilters]):
-    people = selectors.person_list(
+def _people(request, filters: PersonFilters):
+    return selectors.person_list(
         user=request.user,
         q=filters.q,
         area=filters.area,
@@ -218,7 +218,20 @@ def person_list(request, filters: Query[PersonFilters]):
         id_type=filters.id_type or "",
         current=filters.current,
     )
-    return paginate(people, filters)
+
+
+@people_router.get("/", response=responses({200: PersonPage}), summary="实有人口列表")
+def person_list(request, filters: Query[PersonFilters]):
+    return paginate(_people(request, filters), filters)
+
+
+class PersonExport(PersonFilters, ExportQuery):
+    pass
+
+
+@export_route(people_router, "导出实有人口（与列表相同的筛选；证件号码、电话打码）")
+def person_export(request, filters: Query[PersonExport]):
+    return export(request, "people", _people(request, filters), filters)
 
 
 @people_router.post("/", response=responses({201: PersonOut}, write=True), summary="登记实有人口")
@@ -273,16 +286,28 @@ def person_history(request, id: PathId, pagination: Query[Pagination]):
     return history_page(_person(request, id), pagination)
 
 
-@residences_router.get("/", response=responses({200: ResidencePage}), summary="居住登记列表")
-def residence_list(request, filters: Query[ResidenceFilters]):
-    residences = selectors.residence_list(
+def _residences(request, filters: ResidenceFilters):
+    return selectors.residence_list(
         user=request.user,
         person=filters.person,
         house=filters.house,
         area=filters.area,
         current=filters.current,
     )
-    return paginate(residences, filters)
+
+
+@residences_router.get("/", response=responses({200: ResidencePage}), summary="居住登记列表")
+def residence_list(request, filters: Query[ResidenceFilters]):
+    return paginate(_residences(request, filters), filters)
+
+
+class ResidenceExport(ResidenceFilters, ExportQuery):
+    pass
+
+
+@export_route(residences_router, "导出居住登记（与列表相同的筛选；证件号码打码）")
+def residence_export(request, filters: Query[ResidenceExport]):
+    return export(request, "residences", _residences(request, filters), filters)
 
 
 @residences_router.post("/", response=responses({201: ResidenceOut}, write=True), summary="登记居住")

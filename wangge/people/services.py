@@ -1,18 +1,42 @@
 """Writes to actual population: people, their residences."""
 
 import datetime
+import functools
+import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
+from pypinyin.constants import PHRASES_DICT
 
 from wangge.areas.models import Area, AreaLevel
 from wangge.core.actor import Actor
-from wangge.core.services import create_record, end_record, require_edit, require_in_scope, update_record
+from wangge.core.bulk import (
+    Change,
+    RowOutcome,
+    RowStatus,
+    Tally,
+    build,
+    create_records,
+    end_change,
+    fetch_in,
+    in_scope,
+    scope_grid_ids,
+    update_records,
+)
+from wangge.core.services import (
+    create_record,
+    end_record,
+    reject_bad_text,
+    require_edit,
+    require_in_scope,
+    update_record,
+)
 from wangge.housing.models import House
-from wangge.people.choices import IdType, PersonStatus
+from wangge.people.choices import IdType, PersonStatus, ResidenceSource
 from wangge.people.identity import check_resident_id, normalise_phone
 from wangge.people.models import Person, Residence
 
@@ -30,11 +54,30 @@ PERSON_FIELDS = {
 }
 
 
+CJK_NAME = re.compile(r"[\u4e00-\u9fff]{1,4}")
+
+
 def pinyin_keys(name: str) -> dict:
-    """Initials ("zs") and full pinyin ("zhangsan") of a name, for search."""
-    syllables = lazy_pinyin(name, errors="ignore")
-    initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")
-    return {"name_pinyin": "".join(syllables).lower()[:400], "name_initials": "".join(initials).lower()[:100]}
+    """Initials ("zs") and full pinyin ("zhangsan") of a name, for search.
+
+    A name of which no part is a known phrase is read character by character, so it is put together from
+    cached characters: the same keys, several times faster (an import computes a hundred thousand)."""
+    n = len(name)
+    if CJK_NAME.fullmatch(name) and not any(
+        name[i:j] in PHRASES_DICT for i in range(n) for j in range(i + 2, n + 1)
+    ):
+        parts = [_char_keys(ch) for ch in name]
+        initials, syllables = "".join(p[0] for p in parts), "".join(p[1] for p in parts)
+    else:
+        syllables = "".join(lazy_pinyin(name, errors="ignore")).lower()
+        initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()
+    return {"name_pinyin": syllables[:400], "name_initials": initials[:100]}
+
+
+@functools.lru_cache(maxsize=16384)
+def _char_keys(ch: str) -> tuple[str, str]:
+    initials = "".join(lazy_pinyin(ch, style=Style.FIRST_LETTER, errors="ignore")).lower()
+    return initials, "".join(lazy_pinyin(ch, errors="ignore")).lower()
 
 
 def _clean(fields: dict, *, id_type: str) -> tuple[dict, list[str]]:
@@ -177,3 +220,186 @@ def residence_end(
     if on < residence.started_on:
         raise ValidationError({"ended_on": [_("迁出日期不能早于入住日期。")]})
     return end_record(residence, actor=actor, reason=reason, on=on)
+
+
+# --- import -----------------------------------------------------------------------------------------------
+
+
+# Never compared nor audited; not loading them spares parsing 200,000 timestamps on a re-import of 100,000 rows.
+TIMESTAMPS = ("created_at", "updated_at")
+
+
+def people_import(*, actor: Actor, rows: list[dict], commit: bool = True, report=None) -> list[RowOutcome]:
+    """Register or update many people with where they live, all rows checked before any is written.
+
+    Each row: person fields (PERSON_FIELDS; an absent key keeps the stored value), and optionally `house`
+    (a House), `relation` and `started_on` for their current primary residence. The natural key is the
+    document (id_type, id_number). A person new to the register needs a house; one already registered moves
+    when the house differs from their current one (the old residence ends the day the new one starts).
+    Returns one outcome per row: new, changed, unchanged, or rejected with {field: [messages]}. With
+    commit=True the valid rows are written (bulk, one change record per record, as the single services do)
+    inside the caller's transaction.
+    """
+    require_edit(actor)
+    scope = scope_grid_ids(actor)
+    today = timezone.localdate()
+    outcomes = [RowOutcome() for _row in rows]
+    cleaned: list[dict | None] = [None] * len(rows)
+    first_row: dict[tuple, int] = {}
+    for i, row in enumerate(rows):
+        outcome = outcomes[i]
+        fields = {k: v for k, v in row.items() if k in PERSON_FIELDS}
+        id_type = fields.get("id_type") or IdType.RESIDENT_ID
+        fields["id_type"] = id_type
+        # Field by field, so that a row shows every problem it has, not only the first; the document last,
+        # since it decides sex and birth date.
+        names = [k for k in fields if k not in ("id_type", "id_number")] + ["id_number"]
+        for name in names:
+            try:
+                reject_bad_text({name: fields.get(name)})
+                part, _warnings = _clean({name: fields.get(name)}, id_type=id_type)
+            except ValidationError as exc:
+                for field_name, messages in exc.message_dict.items():
+                    for message in messages:
+                        outcome.reject(field_name, message)
+            else:
+                fields.update(part)
+        if outcome.rejected:
+            continue
+        key = (id_type, fields["id_number"])
+        if key in first_row:
+            outcome.reject("id_number", _("与第 %(n)s 条记录的证件号码重复。") % {"n": first_row[key] + 1})
+            continue
+        first_row[key] = i
+        cleaned[i] = fields
+
+    existing = {
+        (p.id_type, p.id_number): p
+        for p in fetch_in(
+            Person.objects.defer(*TIMESTAMPS), "id_number", (f["id_number"] for f in cleaned if f)
+        )
+    }
+    by_pk = {p.pk: p for p in existing.values()}
+    current = {}
+    for stay in fetch_in(
+        Residence.objects.filter(is_primary=True, ended_on__isnull=True)
+        .select_related("house")
+        .defer(*TIMESTAMPS, *(f"house__{name}" for name in TIMESTAMPS)),
+        "person_id",
+        by_pk,
+    ):
+        stay.person = by_pk[stay.person_id]
+        current[stay.person_id] = stay
+
+    # New records stay plain values until the commit: a preview of 100,000 rows builds no model instances.
+    new_people: list[dict] = []
+    person_changes: list[Change] = []
+    residence_ends: list[Change] = []
+    residence_changes: list[Change] = []
+    new_residences: list[tuple[Person | dict, dict]] = []
+    for i, fields in enumerate(cleaned):
+        if fields is None:
+            continue
+        outcome = outcomes[i]
+        row = rows[i]
+        house = row.get("house")
+        residence = {k: row[k] for k in ("relation", "started_on") if row.get(k) not in (None, "")}
+        if house is not None:
+            if not in_scope(scope, house.grid_id):
+                outcome.reject("house", _("所选记录不存在。"))
+            elif house.ended_on:
+                outcome.reject("house", _("该房屋已注销。"))
+        started_on = residence.get("started_on")
+        if started_on and started_on > today:
+            outcome.reject("started_on", _("入住日期不能在未来。"))
+        person = existing.get((fields["id_type"], fields["id_number"]))
+        if person is not None:
+            if not in_scope(scope, person.grid_id):
+                outcome.reject("id_number", _("该证件号码已登记。"))
+            elif person.status == PersonStatus.DEREGISTERED:
+                outcome.reject("id_number", _("此人已注销，不能修改。"))
+        if outcome.rejected:
+            continue
+
+        if person is None:
+            if not fields.get("name"):
+                outcome.reject("name", _("请填写姓名。"))
+            if house is None:
+                outcome.reject("house", _("新登记的人员须填写居住的房屋。"))
+            else:
+                _require_residence_fields(outcome, residence)
+            if outcome.rejected:
+                continue
+            fields["grid_id"] = house.grid_id
+            new_people.append(fields)
+            new_residences.append((fields, {"house": house, **residence}))
+            outcome.status = RowStatus.NEW
+            continue
+
+        changes = {k: v for k, v in fields.items() if getattr(person, k) != v}
+        stay = current.get(person.pk)
+        touched = False
+        if house is not None:
+            if stay is not None and stay.house_id == house.pk:
+                corrected = {k: v for k, v in residence.items() if getattr(stay, k) != v}
+                if corrected:
+                    residence_changes.append(Change(instance=stay, fields=corrected))
+                    touched = True
+            else:
+                _require_residence_fields(outcome, residence)
+                if stay is not None:
+                    if not in_scope(scope, stay.house.grid_id):
+                        outcome.reject(
+                            "house", _("此人当前的居住登记不在您的管辖范围内，请联系其所在网格办理迁出。")
+                        )
+                    elif started_on and started_on < stay.started_on:
+                        outcome.reject("started_on", _("入住日期早于此人当前居住登记的入住日期。"))
+                if outcome.rejected:
+                    continue
+                if stay is not None:
+                    reason = _("导入：迁往 %(house)s") % {"house": house.house_code}
+                    residence_ends.append(end_change(stay, reason=reason, on=started_on or today))
+                new_residences.append((person, {"house": house, **residence}))
+                touched = True
+                if person.grid_id != house.grid_id:
+                    changes["grid_id"] = house.grid_id
+        if changes:
+            person_changes.append(Change(instance=person, fields=changes))
+        outcome.status = RowStatus.CHANGED if changes or touched else RowStatus.UNCHANGED
+
+    if commit:
+        # The addresses of the residences that end or change, for their audit text (one query, not one each).
+        prefetch_related_objects([c.instance for c in residence_ends + residence_changes], "house__address")
+        writes = (new_people, person_changes, residence_ends, new_residences, residence_changes)
+        tally = Tally(sum(len(w) for w in writes), report)
+        made = dict(zip(map(id, new_people), build(Person, new_people), strict=True))
+        create_records(Person, list(made.values()), actor=actor, tick=tally)
+        update_records(Person, person_changes, actor=actor, tick=tally)
+        update_records(Residence, residence_ends, actor=actor, tick=tally)
+        residences = build(
+            Residence,
+            [
+                {
+                    "person_id": (made.get(id(person)) or person).pk,
+                    "house_id": values["house"].pk,
+                    "relation": values["relation"],
+                    "started_on": values["started_on"],
+                    "is_primary": True,
+                    "source": ResidenceSource.IMPORTED.value,
+                }
+                for person, values in new_residences
+            ],
+        )
+        for residence, (person, values) in zip(residences, new_residences, strict=True):
+            # The related records are in hand: their audit text (str) needs no query.
+            residence.person, residence.house = made.get(id(person)) or person, values["house"]
+        create_records(Residence, residences, actor=actor, tick=tally)
+        update_records(Residence, residence_changes, actor=actor, tick=tally)
+    return outcomes
+
+
+def _require_residence_fields(outcome: RowOutcome, residence: dict) -> None:
+    if not residence.get("relation"):
+        outcome.reject("relation", _("登记居住须填写与房屋关系。"))
+    if not residence.get("started_on"):
+        outcome.reject("started_on", _("登记居住须填写入住日期。"))

@@ -31,6 +31,7 @@ from wangge.core.api import (
 )
 from wangge.core.services import reveal_field
 from wangge.people.selectors import person_list
+from wangge.transfer.api import ExportQuery, export, export_route
 from wangge.units import selectors, services
 from wangge.units.models import Employment, Unit, UnitKind
 
@@ -164,9 +165,8 @@ def _employment(request, pk: int) -> Employment:
     return selectors.employment_detail(user=request.user, pk=pk)
 
 
-@units_router.get("/", response=responses({200: UnitPage}), summary="实有单位列表")
-def unit_list(request, filters: Query[UnitFilters]):
-    units = selectors.unit_list(
+def _units(request, filters: UnitFilters):
+    return selectors.unit_list(
         user=request.user,
         q=filters.q,
         area=filters.area,
@@ -174,7 +174,20 @@ def unit_list(request, filters: Query[UnitFilters]):
         current=filters.current,
         address=filters.address,
     )
-    return paginate(units, filters)
+
+
+@units_router.get("/", response=responses({200: UnitPage}), summary="实有单位列表")
+def unit_list(request, filters: Query[UnitFilters]):
+    return paginate(_units(request, filters), filters)
+
+
+class UnitExport(UnitFilters, ExportQuery):
+    pass
+
+
+@export_route(units_router, "导出实有单位（与列表相同的筛选；电话打码）")
+def unit_export(request, filters: Query[UnitExport]):
+    return export(request, "units", _units(request, filters), filters)
 
 
 @units_router.post("/", response=responses({201: UnitOut}, write=True), summary="登记实有单位")
@@ -234,16 +247,28 @@ def unit_history(request, id: PathId, pagination: Query[Pagination]):
     return history_page(_unit(request, id), pagination)
 
 
-@employments_router.get("/", response=responses({200: EmploymentPage}), summary="从业登记列表")
-def employment_list(request, filters: Query[EmploymentFilters]):
-    employments = selectors.employment_list(
+def _employments(request, filters: EmploymentFilters):
+    return selectors.employment_list(
         user=request.user,
         person=filters.person,
         unit=filters.unit,
         area=filters.area,
         current=filters.current,
     )
-    return paginate(employments, filters)
+
+
+@employments_router.get("/", response=responses({200: EmploymentPage}), summary="从业登记列表")
+def employment_list(request, filters: Query[EmploymentFilters]):
+    return paginate(_employments(request, filters), filters)
+
+
+class EmploymentExport(EmploymentFilters, ExportQuery):
+    pass
+
+
+@export_route(employments_router, "导出从业登记（与列表相同的筛选；证件号码打码）")
+def employment_export(request, filters: Query[EmploymentExport]):
+    return export(request, "employments", _employments(request, filters), filters)
 
 
 @employments_router.post("/", response=responses({201: EmploymentOut}, write=True), summary="登记从业")

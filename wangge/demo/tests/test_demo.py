@@ -17,6 +17,7 @@ from wangge.accounts.models import Assignment, Team, TeamMember, TeamMemberKind,
 from wangge.accounts.roles import Role
 from wangge.addresses.models import AddressLevel, StandardAddress
 from wangge.areas.models import Area, AreaLevel, GridKind, PoliceGrid, PoliceOffice, PoliceStation
+from wangge.collection.models import Shift, Task
 from wangge.core.actor import Actor
 from wangge.core.models import ChangeAction, ChangeRecord, Source
 from wangge.demo import builder
@@ -100,6 +101,8 @@ def test_every_created_row_has_one_demo_change_record(demo):
         Assignment,
         Team,
         TeamMember,
+        Task,
+        Shift,
     }
     records = ChangeRecord.objects.all()
     assert set(records.values_list("source", flat=True)) == {Source.DEMO}
