@@ -22,12 +22,14 @@ from django.utils.translation import gettext_lazy
 from wangge.core.actor import Actor
 from wangge.core.masking import mask
 from wangge.core.models import ChangeAction, ChangeRecord
+from wangge.core.selectors import clean_query
 from wangge.transfer.writing import export_csv, export_xlsx
 
 FORMATS = ("xlsx", "csv")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 ITERATOR_CHUNK = 2000
+MAX_RECORDED_FILTERS = 30
 
 
 @dataclass
@@ -111,6 +113,19 @@ def record_export(*, actor: Actor, spec: ExportList, filters: dict, rows: int, f
     )
 
 
+def recorded_filters(filters: dict) -> dict:
+    """The filters as the audit keeps them: what a query string held, without NUL bytes (PostgreSQL's JSON
+    refuses them) or megabytes, and without the paging and format parameters."""
+    result = {}
+    for key, value in list(filters.items())[:MAX_RECORDED_FILTERS]:
+        key = clean_query(str(key), 40)
+        if isinstance(value, str):
+            value = clean_query(value)
+        if key and key not in ("page", "page_size", "export", "format") and value not in (None, ""):
+            result[key] = value
+    return result
+
+
 def file_name(spec: ExportList, fmt: str) -> str:
     return f"{spec.title}-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
 
@@ -119,9 +134,7 @@ def export_response(*, actor: Actor, name: str, queryset, filters: dict, fmt: st
     """The whole filtered list as a download. CSV streams row by row; .xlsx is written to a temporary file
     first (a zip cannot be streamed before it is finished) and then streamed from disk."""
     spec = export_list(name)
-    filters = {
-        k: v for k, v in filters.items() if v not in (None, "") and k not in ("page", "export", "format")
-    }
+    filters = recorded_filters(filters)
     headers = [col.header for col in spec.columns]
     if fmt == "csv":
         record_export(actor=actor, spec=spec, filters=filters, rows=queryset.count(), fmt=fmt)

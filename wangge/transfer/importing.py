@@ -213,5 +213,7 @@ def reasons(table: Table, row: Row) -> list[str]:
     for key, messages in row.errors.items():
         label = table.header_text(key) if key != "__all__" else ""
         for message in messages:
+            # A message may quote the cell; a NUL in it could not be stored with the job.
+            message = message.replace("\x00", "")
             result.append(f"{label}：{message}" if label else message)
     return result

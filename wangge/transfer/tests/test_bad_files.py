@@ -192,3 +192,10 @@ def test_a_csv_starting_like_a_picture_signature_is_still_a_csv(world):
             world.users.grid_worker, "people", "人口.csv", csv_bytes([[first, *HEADER], ["x", *row(world)]])
         )
         assert counts(job) == (1, 0, 0, 0), (first, job.message)
+
+
+def test_a_nul_in_a_choice_cell_is_reported_like_any_wrong_choice(world):
+    content = csv_bytes([[*HEADER, "民族"], [*row(world), "汉\x00族"]])
+    job = upload(world.users.grid_worker, "people", "空字符.csv", content)
+    assert job.status == "previewed"
+    assert job.rejected_sample[0]["reasons"][0].startswith("民族：“汉族”不是可选值")

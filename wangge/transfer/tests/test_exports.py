@@ -122,3 +122,10 @@ def test_text_is_never_a_formula_in_an_export(client, world):
     ).active
     cell = next(c for c in sheet[2] if c.value == '=HYPERLINK("x")')
     assert cell.data_type == "s"
+
+
+def test_odd_filters_are_recorded_cleanly(client, world):
+    client.force_login(world.users.district_admin)
+    response = client.get(reverse("people:list"), {"q": "张\x00三", "x\x00y": "1", "export": "csv"})
+    assert response.status_code == 200
+    assert export_records().last().changes["filters"] == {"q": "张三", "xy": "1"}
