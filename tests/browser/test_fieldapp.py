@@ -92,7 +92,13 @@ def log_in(page, field, username="grid_worker"):
     page.fill("#f-password", field.world.password)
     page.click("#login")
     page.wait_for_selector("#task-list")
-    # The first pull is done and the service worker controls the page: the app now works offline.
+    # The service worker is installed and active: from now on every navigation, online or not, goes through it.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("navigator.serviceWorker.controller !== null"):
+        # clients.claim() can miss a page that navigated while the worker was activating (seen in Chromium
+        # under load); a reload is then served by the worker like any later visit.
+        page.reload()
+        page.wait_for_selector("#task-list")
     page.wait_for_function("navigator.serviceWorker.controller !== null")
     wait_synced(page)
 
