@@ -10,7 +10,6 @@ they validate and audit one row at a time, far too slow for 390,000 people.
 import datetime
 import math
 import random
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,7 +17,6 @@ from decimal import Decimal
 from functools import cache
 
 from django.db import models
-from pypinyin.constants import PHRASES_DICT
 
 from wangge.accounts.models import Assignment, Team, TeamMember, TeamMemberKind, User
 from wangge.accounts.roles import Role
@@ -64,7 +62,6 @@ PHONE_PREFIXES = {
     **{str(p): 3 for p in range(180, 190)},
     **{str(p): 1 for p in (166, 173, 175, 176, 177, 178, 191, 193, 195, 196, 197, 198, 199)},
 }
-CJK_NAME = re.compile(r"[\u4e00-\u9fff]{1,4}")
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 # Registered residents carry the district's own region codes; older ones the city's or a neighbour's.
 LOCAL_REGIONS = {"350205": 82, "350200": 5, "350203": 4, "350206": 3, "350211": 4, "350212": 1, "350213": 1}
@@ -106,24 +103,8 @@ def uscc_check(first17: str) -> str:
 
 
 def name_keys(name: str) -> tuple[str, str]:
-    """The person services' search keys (pinyin_keys), five times faster for the common case.
-
-    pypinyin reads a name character by character unless part of it is a known phrase; only then is the
-    whole name worth a full call. The tests compare the result with pinyin_keys() for every demo person.
-    """
-    n = len(name)
-    if CJK_NAME.fullmatch(name) and not any(
-        name[i:j] in PHRASES_DICT for i in range(n) for j in range(i + 2, n + 1)
-    ):
-        parts = [_char_keys(ch) for ch in name]
-        return "".join(p[0] for p in parts)[:100], "".join(p[1] for p in parts)[:400]
+    """The person services' search keys, as the demo writer stores them."""
     keys = pinyin_keys(name)
-    return keys["name_initials"], keys["name_pinyin"]
-
-
-@cache
-def _char_keys(ch: str) -> tuple[str, str]:
-    keys = pinyin_keys(ch)
     return keys["name_initials"], keys["name_pinyin"]
 
 
