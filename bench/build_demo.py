@@ -8,7 +8,8 @@
 Each build runs in a fresh child process against a fresh database (SQLite: a new WANGGE_VAR_DIR under
 --work-dir; PostgreSQL: the database `wangge_bench`, dropped and created here), so the peak resident set
 size (getrusage ru_maxrss) is that one build's. The figures: migrate, generate (Python), write (INSERTs and
-their audit rows), finish (sequence reset + ANALYZE), total, peak RSS, database size.
+their audit rows), finish (sequence reset + ANALYZE), campaign (six weeks of field work, re-checks, anomalies
+and rollups through the services, per step), total, peak RSS, database size.
 """
 
 import argparse
@@ -93,6 +94,17 @@ def child(scale: str, seed: int, writer: str) -> None:
         "generate_s": round(result.phases.get("generate", 0), 1),
         "write_s": round(result.phases.get("write", 0), 1),
         "finish_s": round(result.phases.get("finish", 0), 1),
+        "field_work_s": round(result.phases.get("field_work", 0), 1),
+        # The campaign (visits, marks, re-checks, anomalies, rollups through the services), step by step.
+        "campaign_s": round(sum(v for k, v in result.phases.items() if k.startswith("campaign_")), 1),
+        "campaign_steps_s": {
+            k.removeprefix("campaign_"): round(v, 1)
+            for k, v in result.phases.items()
+            if k.startswith("campaign_")
+        },
+        "campaign": result.campaign,
+        "cpu_register_s": round(result.phases.get("cpu_register", 0), 1),
+        "cpu_total_s": round(result.phases.get("cpu_total", 0), 1),
         "build_s": round(result.seconds, 1),
         "total_s": round(total, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
@@ -157,6 +169,7 @@ def main() -> None:
         "generate_s",
         "write_s",
         "finish_s",
+        "campaign_s",
         "total_s",
         "peak_rss_mb",
         "batch_rss_mb",
@@ -167,6 +180,10 @@ def main() -> None:
         print(" | ".join(str(r[c]) for c in columns))
     counts = reports[0]["counts"]
     print("rows: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
+    for r in reports:
+        steps = ", ".join(f"{k} {v}" for k, v in r["campaign_steps_s"].items())
+        print(f"campaign ({r['database']}): {steps}")
+        print("  " + ", ".join(f"{k} {v:,}" for k, v in sorted(r["campaign"].items())))
     if args.json:
         Path(args.json).write_text(json.dumps(reports, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 

@@ -17,6 +17,7 @@ import http.client
 import json
 import os
 import random
+import secrets
 import socket
 import subprocess
 import sys
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.api_latency import percentile  # noqa: E402
-from bench.build_demo import bench_env  # noqa: E402
+from bench.build_demo import bench_env, pg_url  # noqa: E402
 
 BENCH_PREFIX = "syncbench"
 
@@ -140,6 +141,45 @@ def visit_content_type() -> int:
     return ContentType.objects.get_for_model(Visit).pk
 
 
+# Queries per request kind, counted in the server child (each waitress thread has its own connection).
+QUERIES = {"push": 0, "push_requests": 0, "pull": 0, "pull_requests": 0}
+QUERIES_LOCK = threading.Lock()
+
+
+def counted(application):
+    from django.db import connection
+
+    def app(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        kind = "push" if path.endswith("/sync/push") else "pull" if path.endswith("/sync/pull") else None
+        if kind is None:
+            return application(environ, start_response)
+        seen = [0]
+
+        def count(execute, sql, params, many, context):
+            seen[0] += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            response = application(environ, start_response)
+        with QUERIES_LOCK:
+            QUERIES[kind] += seen[0]
+            QUERIES[f"{kind}_requests"] += 1
+        return response
+
+    return app
+
+
+def queries(request):
+    from django.http import JsonResponse
+
+    with QUERIES_LOCK:
+        body = dict(QUERIES)
+        if request.GET.get("reset"):
+            QUERIES.update(dict.fromkeys(QUERIES, 0))
+    return JsonResponse(body)
+
+
 def __getattr__(name):
     # Django imports this module as the URLconf after setup; building the list then keeps the script
     # importable before django.setup().
@@ -151,6 +191,7 @@ def __getattr__(name):
         return [
             path("bench/plain/sync/push", plain_push),
             path("bench/plain/sync/pull", plain_pull),
+            path("bench/queries", queries),
             *product,
         ]
     raise AttributeError(name)
@@ -165,10 +206,12 @@ def serve_child(port: int) -> None:
     settings.ROOT_URLCONF = "bench.sync_load"
     from waitress import serve
 
+    # This file runs as __main__ here, and is imported again as the URLconf: count where the view reads.
+    from bench.sync_load import counted
     from wangge.config.wsgi import application
 
     serve(
-        application,
+        counted(application),
         host="127.0.0.1",
         port=port,
         threads=8,
@@ -185,11 +228,16 @@ def prepare_workers(n: int) -> list[dict]:
     """n grid-worker accounts spread over the demo's grids (made once), each with a token and its door plates."""
     from wangge.accounts.models import ApiToken, Assignment, User
     from wangge.accounts.roles import Role
+    from wangge.accounts.scope import visible_grid_ids
     from wangge.addresses.models import AddressLevel, StandardAddress
     from wangge.areas.models import Area, AreaLevel
-    from wangge.collection import sync
+    from wangge.collection import feed, services, sync
+    from wangge.core.models import ChangeRecord
 
-    mark = sync.settled_mark()
+    feed.index_feed()
+    feed.index_feed(batches=10_000)  # the demo's audit rows, filed once
+    mark = feed.feed_end()
+    plain_mark = ChangeRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
     grids = list(Area.objects.filter(level=AreaLevel.GRID).order_by("code"))
     doors = {g.pk: [] for g in grids}
     for pk, grid_id in StandardAddress.objects.filter(level=AddressLevel.DOOR_PLATE).values_list(
@@ -205,15 +253,17 @@ def prepare_workers(n: int) -> list[dict]:
         if made:
             Assignment.objects.create(user=user, area=grid)
         _token, raw = ApiToken.objects.issue(user)
-        # Where a finished bootstrap leaves a device: the settled mark of the feed, no gaps.
-        state = {"u": user.pk, "s": sync.scope_fingerprint(user), "h": mark, "g": [], "b": None}
+        # Where a finished bootstrap leaves a device: the end of the feed.
+        grid_ids = sorted(visible_grid_ids(user).values_list("pk", flat=True))
+        fingerprint = sync.scope_fingerprint(user, grid_ids, services.team_ids(user))
+        state = {"v": sync.CURSOR_LAYOUT, "u": user.pk, "s": fingerprint, "h": mark, "b": None}
         workers.append(
             {
                 "token": raw,
                 "doors": doors[grid.pk] or [0],
                 "device": f"bench-{i:04d}-{uuid.uuid4().hex[:6]}",
                 "cursor": sync.encode_cursor(state),
-                "plain_cursor": str(mark),
+                "plain_cursor": str(plain_mark),
             }
         )
     return workers
@@ -288,8 +338,19 @@ class Worker(threading.Thread):
             conn.close()
 
 
+def server_queries(port, reset: bool = False) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", "/bench/queries?reset=1" if reset else "/bench/queries")
+        return json.loads(conn.getresponse().read())
+    finally:
+        conn.close()
+
+
 def run(port, workers, args, plain: bool) -> dict:
-    barrier = threading.Barrier(len(workers) + 1)
+    # Counting starts afresh as the bootstrap and again as the rounds begin (the barrier's action runs before
+    # anyone is let through).
+    barrier = threading.Barrier(len(workers) + 1, action=lambda: server_queries(port, reset=True))
     threads = [
         Worker(port, spec, args, barrier, plain, bootstrap=i < args.bootstrap_workers)
         for i, spec in enumerate(workers)
@@ -310,6 +371,8 @@ def run(port, workers, args, plain: bool) -> dict:
     push = [ms for t in threads for ms in t.push_ms]
     pull = [ms for t in threads for ms in t.pull_ms]
     applied = sum(t.applied for t in threads)
+    counts = server_queries(port)
+    pushed = len(threads) * args.rounds * args.batch
     return {
         "what": "plain views" if plain else "sync API",
         "workers": len(threads),
@@ -322,6 +385,10 @@ def run(port, workers, args, plain: bool) -> dict:
         "pull_p50_ms": round(percentile(pull, 50)),
         "pull_p95_ms": round(percentile(pull, 95)),
         "seconds": round(seconds, 1),
+        "queries_per_change": round(counts["push"] / pushed, 1) if counts["push_requests"] else None,
+        "queries_per_pull": round(counts["pull"] / counts["pull_requests"], 1)
+        if counts["pull_requests"]
+        else None,
     }
 
 
@@ -337,6 +404,7 @@ def main() -> None:
         help="how many of them bootstrap first (the rest start synced)",
     )
     parser.add_argument("--work-dir", default="/tmp/wangge-bench")
+    parser.add_argument("--pg-database", default="wangge_bench", help="the PostgreSQL database with the demo")
     parser.add_argument("--only", choices=["api", "plain"], help="measure one side only")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--serve-child", type=int, help=argparse.SUPPRESS)
@@ -345,7 +413,11 @@ def main() -> None:
         serve_child(args.serve_child)
         return
     env = bench_env("postgres", Path(args.work_dir))
+    env["DATABASE_URL"] = pg_url(args.pg_database)
     env["WANGGE_DB_CONN_MAX_AGE"] = "60"
+    # The cursors are signed here and read by the server child: both must use the same key (without one set,
+    # each process makes its own, every prepared cursor reads as foreign and each worker bootstraps again).
+    env["WANGGE_SECRET_KEY"] = os.environ.get("WANGGE_SECRET_KEY") or secrets.token_hex(32)
     (Path(env["WANGGE_VAR_DIR"]) / "static").mkdir(parents=True, exist_ok=True)
     os.environ.update(env)
     import django
@@ -390,13 +462,15 @@ def main() -> None:
         f"\npostgresql, {demo.scale} scale, {args.workers} workers, {args.rounds} rounds of {args.batch} changes"
     )
     print(
-        f"| | changes/s | push p50 | push p95 | pull p50 | pull p95 | bootstrap of {args.bootstrap_workers} workers (p95 each) |"
+        "| | changes/s | push p50 | push p95 | pull p50 | pull p95 | queries per change | queries per pull |"
+        f" bootstrap of {args.bootstrap_workers} workers (p95 each) |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(
             f"| {r['what']} | {r['changes_per_s']} | {r['push_p50_ms']} ms | {r['push_p95_ms']} ms | "
-            f"{r['pull_p50_ms']} ms | {r['pull_p95_ms']} ms | {r['bootstrap_s']} s ({r['bootstrap_p95_ms']} ms) |"
+            f"{r['pull_p50_ms']} ms | {r['pull_p95_ms']} ms | {r['queries_per_change']} | "
+            f"{r['queries_per_pull']} | {r['bootstrap_s']} s ({r['bootstrap_p95_ms']} ms) |"
         )
     if args.json:
         Path(args.json).write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -15,6 +15,7 @@ from django.db import connection
 from wangge.accounts.models import ApiToken
 
 OPENAPI_PATH = "/api/v1/openapi.json"
+LOGOUT_PATH = "/api/v1/auth/logout"
 # Examples per operation and phase: enough to reach every parameter's edges, small enough for ~5 minutes.
 MAX_EXAMPLES = int(os.environ.get("WANGGE_SCHEMATHESIS_EXAMPLES", "12"))
 
@@ -110,15 +111,21 @@ def test_api_conforms_to_its_openapi_document(world, live_server, caplog):
     import schemathesis
 
     _token, raw = ApiToken.objects.issue(world.users.district_admin)
-    # Over real HTTP: the in-process WSGI transport of schemathesis 4.32 breaks on its own auth probes.
-    schema = schemathesis.openapi.from_url(live_server.url + OPENAPI_PATH, config=schemathesis_config(raw))
+    # Over real HTTP: the in-process WSGI transport of schemathesis 4.32 breaks on its own auth probes. Logging
+    # out revokes the one token every other operation runs on, so it is left to its own tests.
+    schema = schemathesis.openapi.from_url(
+        live_server.url + OPENAPI_PATH, config=schemathesis_config(raw)
+    ).exclude(path=LOGOUT_PATH)
     # Thousands of expected 4xx answers would each log a warning; a 500 still logs as an error.
     caplog.set_level(logging.ERROR, logger="django.request")
     problems, statuses = run(schema)
     assert not problems, f"{len(problems)} schemathesis failures:\n\n" + "\n\n".join(dict.fromkeys(problems))
     # A run that never got past authentication would pass every check vacuously: prove it went through.
     operations = {
-        f"{method.upper()} {path}" for path, item in schema.raw_schema["paths"].items() for method in item
+        f"{method.upper()} {path}"
+        for path, item in schema.raw_schema["paths"].items()
+        for method in item
+        if path != LOGOUT_PATH
     }
     assert operations <= set(statuses), f"never exercised: {sorted(operations - set(statuses))}"
     assert all(codes - {401} for codes in statuses.values()), statuses

@@ -12,12 +12,15 @@ from tests.browser.test_web import CHROMIUM, CHROMIUM_ARGS, playwright_sync, pyt
 from wangge.accounts.services import assignment_add, assignment_end, user_deactivate
 from wangge.addresses.models import AddressLevel
 from wangge.addresses.services import address_create
-from wangge.collection.models import VerificationMark, Visit
+from wangge.collection.models import SyncChange, VerificationMark, Visit
 from wangge.collection.services import task_cancel, task_create
 from wangge.core.actor import Actor
 from wangge.core.models import ChangeRecord
 from wangge.people.identity import make_resident_id
 from wangge.people.models import Person, Residence
+from wangge.rechecks.fields import FIELDS
+from wangge.rechecks.models import RecheckFinding, RecheckItem
+from wangge.rechecks.services import item_assign, round_create, round_draw
 
 VIEWPORT = {"width": 360, "height": 740}
 SCREENSHOT_DIR = os.environ.get("WANGGE_SCREENSHOT_DIR", "")
@@ -105,7 +108,7 @@ def log_in(page, field, username="grid_worker"):
 
 def wait_synced(page):
     page.wait_for_function("window.wanggeField && !window.wanggeField.status.running")
-    page.wait_for_function("document.querySelector('#pending-count').textContent === '0'")
+    page.wait_for_function("document.querySelector('#pending-count')?.textContent === '0'")
 
 
 def pending(page) -> int:
@@ -422,10 +425,181 @@ def test_english_follows_the_site_language_cookie(playwright, field, tmp_path):
     page.wait_for_selector("#login-form")
     assert page.locator("#login").inner_text() == "登录"
     page.click("#language")
-    page.wait_for_function("document.querySelector('#login').textContent === 'Log in'")
+    page.wait_for_function("document.querySelector('#login')?.textContent === 'Log in'")
     assert re.search(r"django_language=en", page.evaluate("document.cookie"))
     page.reload()
     page.wait_for_selector("#login-form")
     assert page.locator("#login").inner_text() == "Log in"
     assert page.evaluate("document.documentElement.lang") == "en"
+    context.close()
+
+
+# --- re-checks (抽查核实) -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def recheck(field):
+    """Grid a1's resident Zhang San drawn for a re-check and given to the grid worker of grid b1 (another street)."""
+    world = field.world
+    today = datetime.date.today()
+    system = Actor.system()
+    round = round_create(
+        actor=system, area=world.community_a, period_start=today, period_end=today, percent=50, seed=7
+    )
+    round_draw(actor=system, round=round)
+    item = RecheckItem.objects.get(round=round, grid=world.grid_a1, kind="person")
+    item_assign(actor=system, item=item, checker=world.users.grid_worker_b)
+    item.refresh_from_db()
+    return item
+
+
+def test_a_recheck_recorded_offline_survives_a_reload_and_reaches_the_server_once(
+    playwright, field, recheck, tmp_path
+):
+    world = field.world
+    context, page = launch(playwright, tmp_path / "profile")
+    log_in(page, field, username="grid_worker_b")
+    entry = page.locator(f"[data-recheck='{recheck.pk}']")
+    assert "抽查核实" in entry.locator("[data-badge=recheck]").inner_text()
+    assert "张三" in entry.inner_text() and entry.get_attribute("href") == f"#/recheck/{recheck.pk}"
+    # Its task is finished by recording the item, not by "task done".
+    page.goto(f"{field.url}#/task/{recheck.task_id}")
+    page.wait_for_selector("#task-recheck")
+    assert page.locator("#task-done").count() == 0
+
+    context.set_offline(True)
+    page.wait_for_selector("#net.offline")
+    page.click("#task-recheck")
+    page.wait_for_selector("#recheck-form")
+    check_screen(page, "recheck")
+    # The recorded values as the server sent them: the phone masked.
+    assert "138****0001" in page.locator("[data-field=phone] .recorded").inner_text()
+    # Where Zhang San lives can be found wrong, not corrected on the spot.
+    assert page.locator("[data-field=residence] [data-verdict]").count() == 2
+
+    page.click("#save-recheck")
+    assert page.locator("#err-rf-name").inner_text() == "请选择对、错或已更正。"
+    page.click("#recheck-all-right")
+    page.click("[data-field=name] [data-verdict=wrong]")
+    page.fill("#f-rf-name", "张叁")
+    page.click("[data-field=phone] [data-verdict=corrected]")
+    page.click("#save-recheck")
+    assert page.locator("#err-rf-phone").inner_text() == "已更正的项须填写实际情况。"
+    page.fill("#f-rf-phone", NEW_PHONE)
+    page.fill("#f-note", "本人在家，姓名登记错字")
+    page.click("#save-recheck")
+    page.wait_for_selector("#current-shift")
+    assert page.locator(f"[data-recheck='{recheck.pk}']").count() == 0
+    assert pending(page) == 1
+
+    # Reload while offline: the verdicts wait in the outbox, the item shows as recorded.
+    response = page.reload()
+    assert response.from_service_worker
+    page.goto(f"{field.url}#/recheck/{recheck.pk}")
+    assert "待同步" in page.locator("#recheck-state").inner_text()
+    assert pending(page) == 1
+    assert not RecheckFinding.objects.filter(item=recheck).exists()
+
+    context.set_offline(False)
+    wait_synced(page)
+    page.goto(field.url + "#/outbox")
+    assert outbox_states(page) == ["sent"]
+    page.click("#sync-now")
+    wait_synced(page)
+
+    recheck.refresh_from_db()
+    assert (recheck.state, recheck.is_right, recheck.note) == ("done", False, "本人在家，姓名登记错字")
+    expected = {f.name: "right" for f in FIELDS["person"]} | {"name": "wrong", "phone": "corrected"}
+    assert dict(RecheckFinding.objects.filter(item=recheck).values_list("field", "verdict")) == expected
+    assert RecheckFinding.objects.get(item=recheck, field="name").found == "张叁"
+    assert SyncChange.objects.filter(op="recheck.record").count() == 1
+    assert recheck.task.state == "done"
+    assert Person.objects.get(pk=world.a1.person.pk).phone == NEW_PHONE
+    device = page.evaluate("localStorage.getItem('wangge-field-device')")
+    corrections = [
+        (c.username, c.source, c.device)
+        for c in ChangeRecord.objects.filter(object_id=world.a1.person.pk, action="change")
+        if "phone" in c.changes
+    ]
+    assert corrections == [("grid_worker_b", "field", device)]
+    page.click("#tab-tasks")
+    page.wait_for_selector("#current-shift")
+    assert page.locator("[data-recheck]").count() == 0
+    context.close()
+
+
+# A phone that last ran the app before the re-check store existed: version 1 of the database, a session and one
+# unsent visit in its outbox.
+FIELD_DB_VERSION_1 = """async ({session, change}) => {
+  const db = await new Promise((ok, fail) => {
+    const request = indexedDB.open("wangge-field", 1);
+    request.onupgradeneeded = () => {
+      const d = request.result;
+      d.createObjectStore("records", { keyPath: "key" }).createIndex("type", "type");
+      d.createObjectStore("outbox", { keyPath: "uuid" }).createIndex("seq", "seq", { unique: true });
+      d.createObjectStore("meta");
+    };
+    request.onsuccess = () => ok(request.result);
+    request.onerror = () => fail(request.error);
+  });
+  const tx = db.transaction(["outbox", "meta"], "readwrite");
+  tx.objectStore("meta").put(session, "session");
+  tx.objectStore("outbox").put(change);
+  await new Promise((ok, fail) => { tx.oncomplete = ok; tx.onerror = () => fail(tx.error); });
+  db.close();
+  return (await indexedDB.databases()).find((d) => d.name === "wangge-field").version;
+}"""
+
+
+def test_an_app_update_keeps_the_queue_of_an_older_phone_database(playwright, field, tmp_path):
+    from wangge.accounts.models import ApiToken
+
+    world = field.world
+    _token, raw = ApiToken.objects.issue(world.users.grid_worker)
+    visit_ref = "6f1c6a53-58a4-4d5e-9a0e-6c1f0f6a7b01"
+    made_at = datetime.datetime.now().astimezone().replace(microsecond=0).isoformat()
+    change = {
+        "uuid": "0d9e2a3c-1b7f-4c55-8f0e-3a9b1c2d4e5f",
+        "seq": 1,
+        "op": "visit.record",
+        "target": {"type": "visit", "ref": visit_ref},
+        "base_version": None,
+        "after": None,
+        "made_at": made_at,
+        "payload": {
+            "address": {"id": world.a1.room.pk},
+            "outcome": "met",
+            "visited_at": made_at,
+            "latitude": None,
+            "longitude": None,
+            "accuracy_m": None,
+            "note": "",
+            "task": None,
+            "task_result": None,
+        },
+        "summary": "访查",
+        "state": "pending",
+        "detail": "",
+        "errors": None,
+        "conflict_id": None,
+        "result_version": None,
+    }
+    context, page = launch(playwright, tmp_path / "profile")
+    # Any page of the site shares the app's IndexedDB; the manifest does not open the app's database.
+    page.goto(field.url + "manifest.webmanifest")
+    session = {"token": raw, "expires_at": None, "username": "grid_worker"}
+    assert page.evaluate(FIELD_DB_VERSION_1, {"session": session, "change": change}) == 1
+
+    page.goto(field.url + "#/outbox")
+    wait_synced(page)
+    assert outbox_states(page) == ["sent"]
+    stored = page.evaluate(STORED_ON_PHONE)
+    assert "rechecks" in stored and stored["outbox"] == 1
+    assert (
+        page.evaluate(
+            "indexedDB.databases().then((all) => all.find((d) => d.name === 'wangge-field').version)"
+        )
+        == 2
+    )
+    assert Visit.objects.filter(address=world.a1.room, outcome="met").count() == 1
     context.close()

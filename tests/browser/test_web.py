@@ -106,7 +106,9 @@ def test_live_search_reveal_and_tree_work_through_htmx(browser, site, world):
     assert "张三" in results.inner_text() and "李四" in results.inner_text()
     page.fill(".filters input[name=q]", "ls")
     page.wait_for_url(re.compile(r"q=ls"))
-    page.wait_for_function("!document.querySelector('#results').innerText.includes('张三')")
+    page.wait_for_function(
+        "document.querySelector('#results') && !document.querySelector('#results').innerText.includes('张三')"
+    )
     assert "李四" in results.inner_text()
 
     page.goto(f"{site}/people/{world.a1.person.pk}/")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from wangge.accounts import selectors, services
-from wangge.accounts.models import ApiToken, TeamMember, TeamMemberKind, User
+from wangge.accounts.models import ApiToken, TeamMember, TeamMemberKind, User, hash_token
 from wangge.accounts.roles import Role, can_manage_teams, can_manage_users
 from wangge.areas.models import Area, AreaLevel
 from wangge.areas.selectors import area_detail, area_list
@@ -192,6 +192,14 @@ def token_create(request, payload: TokenIn):
         return Status(401, {"detail": _("用户名或密码错误。")})
     token, raw = ApiToken.objects.issue(user)
     return {"token": raw, "expires_at": token.expires_at}
+
+
+@auth_router.post("/logout", response={204: None, 401: ErrorOut}, summary="退出登录：作废本次使用的令牌")
+def token_revoke(request):
+    raw = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    # Only the token this request came with: the user's other devices stay logged in.
+    ApiToken.objects.filter(user=request.user, key_hash=hash_token(raw)).delete()
+    return Status(204, None)
 
 
 @users_router.get("/", response=responses({200: UserPage}), summary="用户列表（范围内的同事）")

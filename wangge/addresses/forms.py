@@ -5,7 +5,7 @@ from wangge.addresses.models import AddressLevel, MergeStatus, StandardAddress
 from wangge.areas.forms import area_choices
 from wangge.areas.models import AreaLevel
 from wangge.areas.selectors import area_list
-from wangge.core.forms import REASON_MAX_LENGTH, FilterForm, ServiceForm, VersionedForm
+from wangge.core.forms import DATE_FILTER, REASON_MAX_LENGTH, FilterForm, ServiceForm, VersionedForm
 
 STATUS_CHOICES = [("", _("全部")), ("current", _("现有")), ("ended", _("已注销"))]
 
@@ -63,6 +63,8 @@ class AddressFilterForm(FilterForm):
     level = forms.ChoiceField(label=_("层级"), required=False)
     area = forms.ChoiceField(label=_("区域"), required=False)
     status = forms.ChoiceField(label=_("状态"), required=False, choices=STATUS_CHOICES)
+    # The progress dashboard links here with it to list the flats behind the visit rate.
+    not_visited_since = forms.DateField(label=_("自此日起未访查的户"), required=False, widget=DATE_FILTER)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,8 +1,11 @@
 """Reads of the standard address library, always from the user's scope."""
 
-from django.db.models import Case, QuerySet, When
+import datetime
+
+from django.db.models import Case, Exists, OuterRef, QuerySet, When
 
 from wangge.addresses.models import AddressMergeProposal, MergeStatus, StandardAddress
+from wangge.collection.models import Visit
 from wangge.core.selectors import clean_query, current_only, text_q, within_area
 
 
@@ -14,7 +17,10 @@ def address_list(
     level: int | None = None,
     parent: int | None = None,
     current: bool | None = None,
+    not_visited_since: datetime.date | None = None,
 ) -> QuerySet:
+    """`not_visited_since` keeps the flats (current addresses with no current address under them) that have
+    had no visit on or after that day: the drill-down of the progress dashboard's visit rate."""
     addresses = current_only(within_area(StandardAddress.objects.visible_to(user), area), current)
     q = clean_query(q)
     if q:
@@ -23,6 +29,12 @@ def address_list(
         addresses = addresses.filter(level=level)
     if parent is not None:
         addresses = addresses.filter(parent_id=parent)
+    if not_visited_since:
+        inner = StandardAddress.objects.filter(parent=OuterRef("pk"), ended_on__isnull=True)
+        visits = Visit.objects.filter(
+            address=OuterRef("pk"), visited_at__date__gte=not_visited_since, ended_on__isnull=True
+        )
+        addresses = addresses.filter(ended_on__isnull=True).exclude(Exists(inner)).exclude(Exists(visits))
     return addresses.select_related("grid")
 
 

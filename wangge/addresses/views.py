@@ -42,6 +42,7 @@ from wangge.core.views import (
     apply_errors,
     area_crumbs,
     bound,
+    date_param,
     edit_page,
     end_page,
     field_rows,
@@ -72,6 +73,7 @@ def address_index(request):
         area=text_param(request, "area", 18),
         level=level,
         current=status_param(request),
+        not_visited_since=date_param(request, "not_visited_since"),
     )
     context = {
         "title": _("标准地址"),

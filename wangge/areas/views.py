@@ -1,6 +1,9 @@
 """The area tree: walk from the user's top areas down to the collection grids and their roads; a grid's team;
 and the police overlay (公安警格): stations → offices → police grids, each with detail, edit, end and history."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.models import Assignment, User
@@ -261,6 +265,34 @@ def office_children(request, pk: int):
     return render_nodes(request, police_grid_nodes(request.user, office))
 
 
+def police_page(request, record, *, name: str, kind: str, rows, children_title, children, **extra):
+    """The detail page of a station, an office or a police grid: fields, what lies under it, and the edit and end
+    links for those who may change it (`name`: the URL name prefix, "station", "office", "police_grid")."""
+    may = may_change(request.user, record)
+    return render(
+        request,
+        "areas/police_detail.html",
+        {
+            "record": record,
+            "kind": kind,
+            "rows": rows,
+            "children_title": children_title,
+            "children": children,
+            "edit_url": reverse(f"areas:{name}_edit", args=[record.pk]) if may else "",
+            "end_url": reverse(f"areas:{name}_end", args=[record.pk]) if may else "",
+            "breadcrumbs": POLICE_KINDS[name].crumbs(record),
+            **extra,
+        },
+    )
+
+
+def add_link(user, record, url_name: str, param: str) -> str:
+    """Where to add a child under a record still in force, for those who manage accounts."""
+    if not can_manage_users(user) or record.ended_on:
+        return ""
+    return reverse(url_name) + f"?{param}={record.pk}"
+
+
 @login_required
 def station_detail(request, pk: int):
     user = request.user
@@ -268,24 +300,16 @@ def station_detail(request, pk: int):
     rows = field_rows(station, ["code", "name", "district"], user=user)
     if area_list(user=user).filter(pk=station.district_id).exists():
         rows[2].url = reverse("areas:detail", args=[station.district_id])
-    may = may_change(user, station)
-    return render(
+    return police_page(
         request,
-        "areas/police_detail.html",
-        {
-            "record": station,
-            "kind": _("派出所"),
-            "rows": rows,
-            "children_title": _("警务室"),
-            "children": office_nodes(user, station),
-            "edit_url": reverse("areas:station_edit", args=[pk]) if may else "",
-            "end_url": reverse("areas:station_end", args=[pk]) if may else "",
-            "add_url": reverse("areas:office_create") + f"?station={pk}"
-            if can_manage_users(user) and not station.ended_on
-            else "",
-            "add_label": _("新增警务室"),
-            "breadcrumbs": station_crumbs(station),
-        },
+        station,
+        name="station",
+        kind=_("派出所"),
+        rows=rows,
+        children_title=_("警务室"),
+        children=office_nodes(user, station),
+        add_url=add_link(user, station, "areas:office_create", "station"),
+        add_label=_("新增警务室"),
     )
 
 
@@ -297,24 +321,16 @@ def office_detail(request, pk: int):
     rows[2].url = police_url(office.station)
     if office.community_id and area_list(user=user).filter(pk=office.community_id).exists():
         rows[3].url = reverse("areas:detail", args=[office.community_id])
-    may = may_change(user, office)
-    return render(
+    return police_page(
         request,
-        "areas/police_detail.html",
-        {
-            "record": office,
-            "kind": _("警务室"),
-            "rows": rows,
-            "children_title": _("警格"),
-            "children": police_grid_nodes(user, office),
-            "edit_url": reverse("areas:office_edit", args=[pk]) if may else "",
-            "end_url": reverse("areas:office_end", args=[pk]) if may else "",
-            "add_url": reverse("areas:police_grid_create") + f"?office={pk}"
-            if can_manage_users(user) and not office.ended_on
-            else "",
-            "add_label": _("新增警格"),
-            "breadcrumbs": office_crumbs(office),
-        },
+        office,
+        name="office",
+        kind=_("警务室"),
+        rows=rows,
+        children_title=_("警格"),
+        children=police_grid_nodes(user, office),
+        add_url=add_link(user, office, "areas:police_grid_create", "office"),
+        add_label=_("新增警格"),
     )
 
 
@@ -330,21 +346,16 @@ def police_grid_view(request, pk: int):
         .order_by("username")
     )
     may = may_change(user, police_grid)
-    return render(
+    return police_page(
         request,
-        "areas/police_detail.html",
-        {
-            "record": police_grid,
-            "kind": _("警格"),
-            "rows": rows,
-            "children_title": _("覆盖的采集网格"),
-            "children": [area_node(g) for g in police_grid.grids.all()],
-            "officers": officers,
-            "edit_url": reverse("areas:police_grid_edit", args=[pk]) if may else "",
-            "grids_url": reverse("areas:police_grid_grids", args=[pk]) if may else "",
-            "end_url": reverse("areas:police_grid_end", args=[pk]) if may else "",
-            "breadcrumbs": police_grid_crumbs(police_grid),
-        },
+        police_grid,
+        name="police_grid",
+        kind=_("警格"),
+        rows=rows,
+        children_title=_("覆盖的采集网格"),
+        children=[area_node(g) for g in police_grid.grids.all()],
+        officers=officers,
+        grids_url=reverse("areas:police_grid_grids", args=[pk]) if may else "",
     )
 
 
@@ -456,113 +467,83 @@ def police_grid_create(request):
     )
 
 
-def police_edit(request, record, *, form_class, service, title, breadcrumbs):
-    def save(**fields):
-        return service(record, **fields)
+@dataclass(frozen=True)
+class PoliceKind:
+    """What differs between editing or ending a station, an office and a police grid."""
 
+    detail: Callable
+    form_class: type
+    update: Callable  # (record, **fields) -> dict
+    end: Callable  # (record, *, actor, reason) -> dict
+    crumbs: Callable
+    edit_title: str
+    end_title: str
+    end_intro: str
+
+
+POLICE_KINDS = {
+    "station": PoliceKind(
+        detail=police_station_detail,
+        form_class=PoliceStationForm,
+        update=lambda r, **f: services.police_station_update(station=r, **f),
+        end=lambda r, **kw: services.police_station_end(station=r, **kw),
+        crumbs=station_crumbs,
+        edit_title=gettext_lazy("修改派出所"),
+        end_title=gettext_lazy("注销派出所"),
+        end_intro=gettext_lazy("须先注销其下所有警务室。注销后记录仍保留。"),
+    ),
+    "office": PoliceKind(
+        detail=police_office_detail,
+        form_class=PoliceOfficeForm,
+        update=lambda r, **f: services.police_office_update(office=r, **f),
+        end=lambda r, **kw: services.police_office_end(office=r, **kw),
+        crumbs=office_crumbs,
+        edit_title=gettext_lazy("修改警务室"),
+        end_title=gettext_lazy("注销警务室"),
+        end_intro=gettext_lazy("须先注销其下所有警格。注销后记录仍保留。"),
+    ),
+    "police_grid": PoliceKind(
+        detail=police_grid_detail,
+        form_class=PoliceGridForm,
+        update=lambda r, **f: services.police_grid_update(police_grid=r, **f),
+        end=lambda r, **kw: services.police_grid_end(police_grid=r, **kw),
+        crumbs=police_grid_crumbs,
+        edit_title=gettext_lazy("修改警格"),
+        end_title=gettext_lazy("注销警格"),
+        end_intro=gettext_lazy("以该警格为任职警格的民警须先结束任职。注销后记录仍保留。"),
+    ),
+}
+
+
+@login_required
+def police_edit(request, pk: int, kind: str):
+    spec = POLICE_KINDS[kind]
+    record = get_or_404(spec.detail, user=request.user, pk=pk)
     return edit_page(
         request,
         record=record,
-        form_class=form_class,
-        service=save,
-        title=title,
+        form_class=spec.form_class,
+        service=lambda **fields: spec.update(record, **fields),
+        title=spec.edit_title,
         success_url=police_url(record),
-        breadcrumbs=breadcrumbs,
+        breadcrumbs=spec.crumbs(record),
         permission=lambda req: require_police_admin(req, record),
     )
 
 
-def police_end(request, record, *, service, title, intro, breadcrumbs):
-    def end(*, actor, reason):
-        return service(record, actor=actor, reason=reason)
-
+@login_required
+def police_end(request, pk: int, kind: str):
+    spec = POLICE_KINDS[kind]
+    record = get_or_404(spec.detail, user=request.user, pk=pk)
     return end_page(
         request,
         record=record,
-        service=end,
-        title=title,
-        intro=intro,
+        service=lambda *, actor, reason: spec.end(record, actor=actor, reason=reason),
+        title=spec.end_title,
+        intro=spec.end_intro,
         success_url=police_url(record),
-        breadcrumbs=breadcrumbs,
+        breadcrumbs=spec.crumbs(record),
         permission=lambda req: require_police_admin(req, record),
-    )
-
-
-@login_required
-def station_edit(request, pk: int):
-    station = get_or_404(police_station_detail, user=request.user, pk=pk)
-    return police_edit(
-        request,
-        station,
-        form_class=PoliceStationForm,
-        service=lambda r, **f: services.police_station_update(station=r, **f),
-        title=_("修改派出所"),
-        breadcrumbs=station_crumbs(station),
-    )
-
-
-@login_required
-def office_edit(request, pk: int):
-    office = get_or_404(police_office_detail, user=request.user, pk=pk)
-    return police_edit(
-        request,
-        office,
-        form_class=PoliceOfficeForm,
-        service=lambda r, **f: services.police_office_update(office=r, **f),
-        title=_("修改警务室"),
-        breadcrumbs=office_crumbs(office),
-    )
-
-
-@login_required
-def police_grid_edit(request, pk: int):
-    police_grid = get_or_404(police_grid_detail, user=request.user, pk=pk)
-    return police_edit(
-        request,
-        police_grid,
-        form_class=PoliceGridForm,
-        service=lambda r, **f: services.police_grid_update(police_grid=r, **f),
-        title=_("修改警格"),
-        breadcrumbs=police_grid_crumbs(police_grid),
-    )
-
-
-@login_required
-def station_end(request, pk: int):
-    station = get_or_404(police_station_detail, user=request.user, pk=pk)
-    return police_end(
-        request,
-        station,
-        service=lambda r, **kw: services.police_station_end(station=r, **kw),
-        title=_("注销派出所"),
-        intro=_("须先注销其下所有警务室。注销后记录仍保留。"),
-        breadcrumbs=station_crumbs(station),
-    )
-
-
-@login_required
-def office_end(request, pk: int):
-    office = get_or_404(police_office_detail, user=request.user, pk=pk)
-    return police_end(
-        request,
-        office,
-        service=lambda r, **kw: services.police_office_end(office=r, **kw),
-        title=_("注销警务室"),
-        intro=_("须先注销其下所有警格。注销后记录仍保留。"),
-        breadcrumbs=office_crumbs(office),
-    )
-
-
-@login_required
-def police_grid_end(request, pk: int):
-    police_grid = get_or_404(police_grid_detail, user=request.user, pk=pk)
-    return police_end(
-        request,
-        police_grid,
-        service=lambda r, **kw: services.police_grid_end(police_grid=r, **kw),
-        title=_("注销警格"),
-        intro=_("以该警格为任职警格的民警须先结束任职。注销后记录仍保留。"),
-        breadcrumbs=police_grid_crumbs(police_grid),
     )
 
 

@@ -6,6 +6,7 @@ import re
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -14,7 +15,7 @@ from pydantic import field_validator
 from wangge.accounts.models import Team, User
 from wangge.addresses.models import AddressLevel, StandardAddress
 from wangge.areas.models import Area
-from wangge.collection import selectors, services, sync
+from wangge.collection import appointments, selectors, services, sync
 from wangge.collection.choices import ConflictState, Priority, ShiftKind, TaskKind, TaskState, VisitOutcome
 from wangge.collection.models import SyncDevice, Task
 from wangge.collection.records import masked_values
@@ -29,6 +30,7 @@ from wangge.core.api import (
     Input,
     Pagination,
     PathId,
+    RevealOut,
     Text,
     actor,
     choice,
@@ -440,6 +442,18 @@ def _task_action(request, task_id, call, **kwargs):
     task = selectors.task_detail(user=request.user, pk=task_id)
     call(actor=actor(request), task=task, **kwargs)
     return selectors.task_detail(user=request.user, pk=task_id)
+
+
+@tasks_router.post(
+    "/{task_id}/appointment/reveal",
+    response=responses({200: RevealOut}, path=True, forbidden=True),
+    summary="查看预约居民电话明文（留痕）",
+)
+def task_appointment_reveal(request, task_id: PathId):
+    task = selectors.task_detail(user=request.user, pk=task_id)
+    if task.appointment_id is None:
+        raise Http404
+    return {"field": "phone", "value": appointments.appointment_phone_reveal(actor=actor(request), task=task)}
 
 
 @tasks_router.post(

@@ -8,7 +8,6 @@ the door plate or building and the worker's name and work phone, nothing else.
 import datetime
 import secrets
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,17 +15,18 @@ from django.utils.translation import gettext as _
 
 from wangge.addresses.models import AddressLevel, StandardAddress
 from wangge.collection.choices import Priority, ShiftKind, TaskKind
-from wangge.collection.models import Appointment, DoorNote, Task
+from wangge.collection.models import Appointment, BookingAttempt, DoorNote, Task
 from wangge.collection.services import can_supervise
 from wangge.collection.shifts import grid_hours
 from wangge.core.actor import Actor
-from wangge.core.models import Source
-from wangge.core.services import create_record, require_edit, require_in_scope
+from wangge.core.models import ChangeAction, Source
+from wangge.core.services import create_record, record_change, require, require_edit, require_in_scope
 from wangge.people.identity import normalise_phone
 
 BOOKING_DAYS = 14
 SLOT_MINUTES = 60
-# Per token and per client address: enough for a family to correct a booking, too few to flood a worker.
+# Per note (its token) and per client address: enough for a family to correct a booking, too few to flood a
+# worker. (limit, window in seconds)
 RATE_LIMITS = {"token": (5, 24 * 3600), "ip": (20, 3600)}
 
 
@@ -82,19 +82,23 @@ def offered_slots(
     return sorted(slots)
 
 
-def over_limit(token: str, ip: str | None) -> bool:
-    """Count one attempt against the token and the address; True when either is used up."""
-    exceeded = False
-    for scope, key in (("token", token[:64]), ("ip", ip or "-")):
-        limit, window = RATE_LIMITS[scope]
-        name = f"wangge:booking:{scope}:{key}"
-        cache.add(name, 0, window)
-        try:
-            count = cache.incr(name)
-        except ValueError:  # expired between add and incr
-            cache.set(name, 1, window)
-            count = 1
-        exceeded = exceeded or count > limit
+@transaction.atomic
+def over_limit(note: DoorNote, ip: str | None) -> bool:
+    """Count one attempt against the note and the client address; True when either is used up.
+
+    Counted in the database, so every server process sees the same count; the note's row is locked while
+    counting, so two tries at once cannot both take the last one.
+    """
+    DoorNote.objects.select_for_update().filter(pk=note.pk).exists()
+    now = timezone.now()
+    limit, window = RATE_LIMITS["token"]
+    tries = BookingAttempt.objects.filter(door_note=note, at__gt=now - datetime.timedelta(seconds=window))
+    exceeded = tries.count() >= limit
+    if ip:
+        limit, window = RATE_LIMITS["ip"]
+        recent = BookingAttempt.objects.filter(ip=ip, at__gt=now - datetime.timedelta(seconds=window))
+        exceeded = exceeded or recent.count() >= limit
+    BookingAttempt.objects.create(door_note=note, ip=ip or None, at=now)
     return exceeded
 
 
@@ -138,3 +142,20 @@ def appointment_book(
         appointment=appointment,
     )
     return appointment
+
+
+@transaction.atomic
+def appointment_phone_reveal(*, actor: Actor, task: Task) -> str:
+    """The booked resident's phone in full, for the worker who is to call them (or a role that may reveal).
+
+    Shown masked everywhere else; every look is recorded as a reveal of the appointment's phone.
+    """
+    from wangge.accounts.roles import can_reveal
+    from wangge.collection.services import is_mine
+
+    appointment = task.appointment
+    if appointment is None:
+        raise Appointment.DoesNotExist
+    require(actor, is_mine(task, actor.user) or can_reveal(actor.user))
+    record_change(actor=actor, instance=appointment, action=ChangeAction.REVEAL, changes={"field": "phone"})
+    return appointment.phone

@@ -10,6 +10,10 @@ class TaskKind(models.TextChoices):
     VERIFY_HOUSE = "verify_house", _("核实房屋")
     VERIFY_DECLARATION = "verify_declaration", _("核实申报")
     REVISIT = "revisit", _("回访")
+    # Quality control (wangge.rechecks): a sampled record checked again by someone other than its collector,
+    # and the re-collection of a grid whose accuracy fell under the threshold.
+    RECHECK = "recheck", _("抽查核实")
+    RECOLLECT = "recollect", _("重新采集")
 
 
 class TaskState(models.TextChoices):

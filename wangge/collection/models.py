@@ -42,6 +42,17 @@ class Shift(models.Model):
         return f"{self.grid} {self.get_kind_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
 
 
+class TaskQuerySet(ScopedQuerySet):
+    def visible_to(self, user):
+        """Tasks in the user's grids, and tasks assigned to the user wherever they are: a re-check sends a worker
+        into another grid (wangge.rechecks), and they must find that task in their list."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        from wangge.accounts.scope import visible_grid_ids
+
+        return self.filter(models.Q(grid__in=visible_grid_ids(user)) | models.Q(assignee=user))
+
+
 class Task(RegisterRecord):
     """采集任务: one piece of field work on one address (or person, house), for a worker or a grid team.
 
@@ -109,6 +120,8 @@ class Task(RegisterRecord):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = TaskQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_on", "priority", "id"]
@@ -256,6 +269,23 @@ class Appointment(models.Model):
         return f"{self.door_note.address} {self.starts_at:%Y-%m-%d %H:%M}"
 
 
+class BookingAttempt(models.Model):
+    """A resident's try at booking from a door note: counted in the database so the limit holds across processes."""
+
+    door_note = models.ForeignKey(DoorNote, on_delete=models.PROTECT, related_name="+")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["door_note", "at"], name="booking_tries_by_note"),
+            models.Index(fields=["ip", "at"], name="booking_tries_by_ip"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.door_note_id} {self.ip} {self.at:%Y-%m-%d %H:%M}"
+
+
 class SyncDevice(models.Model):
     """A phone that has synced for a user: lets a later 401 say "account disabled" (wipe) rather than
     "log in again" even after the disabled account's tokens are gone."""
@@ -343,10 +373,42 @@ def month_start(day: datetime.date | None = None) -> datetime.date:
     return day.replace(day=1)
 
 
-class FeedMark(models.Model):
-    """One row: a change-feed id below which nothing can still appear; bootstraps start from it."""
+class FeedIndex(models.Model):
+    """One row: how far the sync feed has read the audit table (a gap-aware mark, docs/sync.md).
 
-    settled_id = models.BigIntegerField(default=0)
+    Its row lock lets one indexer run at a time, so feed entries commit in id order.
+    """
+
+    high = models.BigIntegerField(default=0)
+    # [[first id, last id, snapshot xmax when first seen, unix time when first seen], …] of audit ids not seen yet
+    gaps = models.JSONField(default=list)
+    passes = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
-        return str(self.settled_id)
+        return f"{self.high} ({len(self.gaps)})"
+
+
+class FeedEntry(models.Model):
+    """同步变更流: a record of the pull scope changed, filed under each grid (and task assignee) it concerns.
+
+    A record that moves is filed under its old and its new grid, so the old grid's devices learn to drop it.
+    """
+
+    # Only the (grid, id) and (user, id) indexes: a pull is one range scan on one of them.
+    grid = models.ForeignKey(
+        "areas.Area", null=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    type = models.CharField(max_length=16)
+    object_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["grid", "id"], name="feed_by_grid"),
+            models.Index(fields=["user", "id"], name="feed_by_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.type}:{self.object_id}"

@@ -3,7 +3,8 @@
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from wangge.addresses.models import StandardAddress
@@ -183,6 +184,17 @@ def coverage_children(
         address=OuterRef("pk"), visited_at__date__gte=start, visited_at__date__lte=end
     )
     leaves = below.annotate(inner=Exists(has_children), seen=Exists(visited)).filter(inner=False)
+    marked = VerificationMark.objects.filter(
+        person=OuterRef("person_id"), verified_on__gte=start, verified_on__lte=end
+    )
+    residences = Residence.objects.filter(
+        ended_on__isnull=True,
+        person__status=PersonStatus.ACTIVE,
+        house__address__in=below.values("pk"),
+    ).annotate(ok=Exists(marked))
+    if key == "grid__code":
+        _count_areas(nodes, lengths, leaves, residences)
+        return list(nodes.values())
     for code, pk, seen, text in leaves.values_list(key, "pk", "seen", "full_text"):
         node = owner(code)
         if node is None:
@@ -191,19 +203,7 @@ def coverage_children(
         node.flats_visited += int(seen)
         if not seen and len(node.not_visited) < 20 and node.kind == "address":
             node.not_visited.append((pk, text))
-    marked = VerificationMark.objects.filter(
-        person=OuterRef("person_id"), verified_on__gte=start, verified_on__lte=end
-    )
-    residences = (
-        Residence.objects.filter(
-            ended_on__isnull=True,
-            person__status=PersonStatus.ACTIVE,
-            house__address__in=below.values("pk"),
-        )
-        .annotate(ok=Exists(marked))
-        .values_list(f"house__address__{key}", "person_id", "ok")
-        .distinct()
-    )
+    residences = residences.values_list(f"house__address__{key}", "person_id", "ok").distinct()
     counted = set()
     for code, person_id, ok in residences:
         node = owner(code)
@@ -213,3 +213,39 @@ def coverage_children(
         node.people += 1
         node.people_verified += int(ok)
     return list(nodes.values())
+
+
+def _count_areas(nodes: dict, lengths: list[int], leaves, residences) -> None:
+    """Area nodes: flats and people counted by the database, grouped by the child area's code prefix.
+
+    A district holds hundreds of thousands of flats; only one row per child area comes back.
+    """
+    for length in lengths:
+        codes = [code for code in nodes if len(code) == length]
+        within = Q(*[Q(grid__code__startswith=c) for c in codes], _connector=Q.OR)
+        flats = (
+            leaves.filter(within)
+            .annotate(prefix=Substr("grid__code", 1, length))
+            .values("prefix")
+            .annotate(flats=Count("pk"), visited=Count("pk", filter=Q(seen=True)))
+            .values_list("prefix", "flats", "visited")
+            .order_by()
+        )
+        for prefix, count, visited in flats:
+            nodes[prefix].flats += count
+            nodes[prefix].flats_visited += visited
+        lived = Q(*[Q(house__address__grid__code__startswith=c) for c in codes], _connector=Q.OR)
+        people = (
+            residences.filter(lived)
+            .annotate(prefix=Substr("house__address__grid__code", 1, length))
+            .values("prefix")
+            .annotate(
+                people=Count("person_id", distinct=True),
+                verified=Count("person_id", distinct=True, filter=Q(ok=True)),
+            )
+            .values_list("prefix", "people", "verified")
+            .order_by()
+        )
+        for prefix, count, verified in people:
+            nodes[prefix].people += count
+            nodes[prefix].people_verified += verified

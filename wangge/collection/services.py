@@ -26,14 +26,16 @@ from wangge.collection.choices import (
     TaskKind,
     TaskState,
     VerificationKind,
+    VisitOutcome,
 )
 from wangge.collection.models import Shift, Task, VerificationMark, Visit
 from wangge.collection.shifts import default_shift
 from wangge.core.actor import Actor
-from wangge.core.bulk import create_records
+from wangge.core.bulk import create_records, in_scope, scope_grid_ids
 from wangge.core.services import (
     create_record,
     end_record,
+    reject_bad_text,
     require,
     require_edit,
     require_in_scope,
@@ -506,3 +508,91 @@ def conflict_resolve(*, actor: Actor, conflict, decision: str, note: str = "") -
 def active_task_q(user) -> Q:
     """Open and in-progress tasks that are mine or my team's."""
     return Q(state__in=ACTIVE_STATES) & (Q(assignee=user) | Q(team_id__in=team_ids(user)))
+
+
+# --- field work in bulk -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def field_work_record(*, actor: Actor, visits: list[dict], marks: list[dict] = ()) -> list[Visit]:
+    """Many visits and verification marks of one worker at once (weeks of door-to-door work entered together,
+    as the demo's campaign does): the rules of visit_record, person_verify and house_verify, checked for every
+    row before anything is written, and one change record per record as those services write.
+
+    visits: [{"address", "outcome", "visited_at", "latitude", "longitude", "accuracy_m", "note"}];
+    marks: [{"kind", "person" or "house", "verified_at", "visit": index into visits or None}].
+    A mark's day is its verified_at's local date; the checker is the acting user.
+    """
+    require_edit(actor)
+    scope = scope_grid_ids(actor)
+    now = timezone.now()
+    latest = now + datetime.timedelta(minutes=10)
+    outcomes = set(VisitOutcome.values)
+    kinds = set(VerificationKind.values)
+    # The audit text of each record names its outcome or kind: translated once here, not once a row.
+    labels = {value: str(label) for value, label in [*VisitOutcome.choices, *VerificationKind.choices]}
+    user = actor.user if getattr(actor.user, "is_authenticated", False) else None
+
+    def fail(field: str, index: int, message) -> None:
+        raise ValidationError({field: [_("第 %(n)s 条：%(m)s") % {"n": index + 1, "m": message}]})
+
+    made = []
+    for index, row in enumerate(visits):
+        address, visited_at = row["address"], row.get("visited_at") or now
+        if not in_scope(scope, address.grid_id):
+            fail("address", index, _("所选记录不存在。"))
+        if address.ended_on:
+            fail("address", index, _("该标准地址已注销。"))
+        if row.get("outcome") not in outcomes:
+            fail("outcome", index, _("访查结果无效。"))
+        if visited_at > latest:
+            fail("visited_at", index, _("访查时间不能在未来。"))
+        latitude, longitude, accuracy_m = row.get("latitude"), row.get("longitude"), row.get("accuracy_m")
+        if (latitude is None) != (longitude is None):
+            fail("latitude", index, _("经纬度须同时填写。"))
+        if accuracy_m is not None and not 0 <= accuracy_m <= 100_000:
+            fail("accuracy_m", index, _("定位精度须在 0 到 100000 米之间。"))
+        note = (row.get("note") or "").strip()
+        reject_bad_text({"note": note})
+        visit = Visit(
+            address=address,
+            grid_id=address.grid_id,
+            outcome=row["outcome"],
+            visited_at=visited_at,
+            latitude=latitude,
+            longitude=longitude,
+            accuracy_m=accuracy_m,
+            visitor=user,
+            device=actor.device,
+            note=note[:500],
+        )
+        visit.get_outcome_display = labels[row["outcome"]].__str__
+        made.append(visit)
+    create_records(Visit, made, actor=actor)
+    checked = []
+    for index, row in enumerate(marks):
+        kind = row.get("kind")
+        target = row.get("person") if kind == VerificationKind.PERSON else row.get("house")
+        if kind not in kinds or target is None:
+            fail("kind", index, _("须为人员或房屋，并选择对应记录。"))
+        if not in_scope(scope, target.grid_id):
+            fail(kind, index, _("所选记录不存在。"))
+        verified_at = row.get("verified_at") or now
+        if verified_at > latest:
+            fail("verified_at", index, _("核实时间不能在未来。"))
+        visit = made[row["visit"]] if row.get("visit") is not None else None
+        mark = VerificationMark(
+            kind=kind,
+            person_id=target.pk if kind == VerificationKind.PERSON else None,
+            house_id=target.pk if kind == VerificationKind.HOUSE else None,
+            grid_id=target.grid_id,
+            visit_id=visit.pk if visit else None,
+            verified_at=verified_at,
+            verified_on=timezone.localdate(verified_at),
+            verified_by=user,
+            source=actor.source,
+        )
+        mark.get_kind_display = labels[kind].__str__
+        checked.append(mark)
+    create_records(VerificationMark, checked, actor=actor)
+    return made

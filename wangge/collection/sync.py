@@ -2,31 +2,30 @@
 
 Push: every change is looked up by its uuid in SyncChange first; a new one runs in its own transaction through
 the same services as the web UI (actor source "field", the device id) and its answer is stored with it, so a
-retry gets that answer back word for word. Pull reads the audit table (ChangeRecord) as the change feed.
+retry gets that answer back word for word. Pull reads the change feed filed by grid (wangge/collection/feed.py)
+from its cursor, a single feed entry id. A push reads the user's scope once (scope_held) and the ledger once.
 """
 
 import datetime
 import hashlib
 import json
-import time
 import uuid as uuidlib
 from typing import Annotated, Any, Literal
 
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db import DatabaseError, IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticError
 
-from wangge.accounts.scope import visible_grid_ids
+from wangge.accounts.scope import scope_held, visible_grid_ids
 from wangge.addresses.models import StandardAddress
 from wangge.areas.models import Area
-from wangge.collection import services
+from wangge.collection import feed, services
 from wangge.collection.choices import SyncStatus, VisitOutcome
 from wangge.collection.models import SyncChange, SyncConflict, Task, Visit
 from wangge.collection.records import MODEL_TYPES, RECORD_TYPES, record
@@ -39,16 +38,12 @@ from wangge.housing.models import House, HouseUse, RentalStatus
 from wangge.people import services as people
 from wangge.people.choices import Category, IdType, Relation, Sex
 from wangge.people.models import Person, Residence
+from wangge.rechecks.fieldops import RecheckPayload, op_recheck_record
 
 MAX_CHANGES = 100
 MAX_CHANGE_BYTES = 16 * 1024
 DEFAULT_PULL_LIMIT = 500
 MAX_PULL_LIMIT = 1000
-# A gap in the change feed is given up (its id was rolled back) only this long after it was first seen, and only
-# once every transaction running then has ended: a sequence value is taken an instant before its transaction
-# gets an id, and this covers that instant.
-GAP_GRACE_SECONDS = 60
-MAX_GAPS = 64
 CURSOR_SALT = "wangge.collection.sync.cursor"
 
 
@@ -193,6 +188,8 @@ class Context:
             return None
         pk = self.ref_id(type_name, ref, field)
         queryset = model.objects.visible_to(self.user)
+        if model is StandardAddress:
+            queryset = queryset.select_related("grid")  # the services check the address's grid
         if lock:
             queryset = queryset.select_for_update()
         obj = queryset.filter(pk=pk).first()
@@ -373,6 +370,7 @@ OPS: dict[str, tuple[str, type[BaseModel], Any, bool, bool]] = {
     "house.create": ("house", HouseCreatePayload, op_house_create, True, False),
     "house.update": ("house", HouseFields, op_house_update, False, True),
     "house.verify": ("house", InVisit, op_house_verify, False, False),
+    "recheck.record": ("task", RecheckPayload, op_recheck_record, False, False),
 }
 
 
@@ -387,8 +385,21 @@ def pydantic_errors(exc: PydanticError, prefix: str = "") -> ValidationError:
     return ValidationError(errors)
 
 
-def apply_op(*, actor: Actor, user, op: str, target: dict, base_version, payload: dict, force: bool = False):
-    """Run one op through the services; returns (target record, context). Raises Conflict, ValidationError …"""
+def apply_op(
+    *,
+    actor: Actor,
+    user,
+    op: str,
+    target: dict,
+    base_version,
+    payload: dict,
+    force: bool = False,
+    taken_refs: set | None = None,
+):
+    """Run one op through the services; returns (target record, context). Raises Conflict, ValidationError …
+
+    `taken_refs`: refs already used by a create, when the caller read them for many changes at once.
+    """
     if op not in OPS:
         raise ValidationError({"op": [_("未知的操作：%(op)s") % {"op": op[:32]}]})
     type_name, schema, handler, creates, versioned = OPS[op]
@@ -409,7 +420,11 @@ def apply_op(*, actor: Actor, user, op: str, target: dict, base_version, payload
     if creates:
         if target_ref.ref is None or target_ref.id is not None:
             raise ValidationError({"target": [_("新建记录须带上设备生成的 ref。")]})
-        if SyncChange.objects.filter(created_ref=target_ref.ref).exists():
+        if (
+            target_ref.ref in taken_refs
+            if taken_refs is not None
+            else SyncChange.objects.filter(created_ref=target_ref.ref).exists()
+        ):
             raise ValidationError({"target": [_("该 ref 已被另一项变更使用。")]})
     else:
         model = RECORD_TYPES[type_name].model
@@ -417,7 +432,9 @@ def apply_op(*, actor: Actor, user, op: str, target: dict, base_version, payload
         if versioned:
             check_version(ctx, type_name, obj, base_version, target_ref.id is None, force)
     result = handler(ctx, target, data, obj)
-    result.refresh_from_db()
+    if not creates:
+        # The services may have changed it through another instance (a task closed by a visit, a deregistration).
+        result.refresh_from_db()
     ctx.touch(result)
     return result, ctx, target_ref
 
@@ -449,17 +466,20 @@ def _answer_to_repeat(stored: SyncChange, digest: str, uuid: str) -> dict:
 
 
 def _records(ctx: Context, user) -> list[dict]:
-    """The touched records as the device should now hold them (those it may keep)."""
-    out, seen = [], set()
+    """The touched records as the device should now hold them (those it may keep), read afresh once per type."""
+    wanted: dict[str, list[int]] = {}
     for obj in ctx.touched:
         kind = MODEL_TYPES.get(type(obj))
-        if kind is None or (kind.name, obj.pk) in seen:
-            continue
-        seen.add((kind.name, obj.pk))
-        if kind.pull_scope(user).filter(pk=obj.pk).exists():
-            obj.refresh_from_db()
-            out.append(record(kind.name, obj))
-    return out
+        if kind is not None and obj.pk not in wanted.setdefault(kind.name, []):
+            wanted[kind.name].append(obj.pk)
+    fresh = {
+        (name, obj.pk): obj
+        for name, pks in wanted.items()
+        for obj in RECORD_TYPES[name].pull_scope(user).filter(pk__in=pks)
+    }
+    return [
+        record(name, fresh[name, pk]) for name, pks in wanted.items() for pk in pks if (name, pk) in fresh
+    ]
 
 
 def _rejection(exc: Exception) -> dict:
@@ -475,64 +495,84 @@ def _rejection(exc: Exception) -> dict:
     return {"code": code, **body}
 
 
-def apply_change(*, user, device: str, ip: str | None, change: ChangeIn) -> dict:
+def apply_change(
+    *,
+    user,
+    device: str,
+    ip: str | None,
+    change: ChangeIn,
+    known: dict | None = None,
+    taken_refs: set | None = None,
+) -> dict:
+    """`known`, `taken_refs`: the push's uuids already stored and refs already used by a create, each read in
+    one query for the whole push; None to look them up per change."""
     uuid = str(change.uuid)
     digest = payload_hash(change)
-    stored = SyncChange.objects.filter(uuid=change.uuid).first()
+    if known is None:
+        stored = SyncChange.objects.filter(uuid=change.uuid).first()
+    else:
+        stored = known.get(change.uuid)
     if stored is not None:
         return _answer_to_repeat(stored, digest, uuid)
     actor = Actor(user=user, source=Source.FIELD, ip=ip, device=device)
+
+    def store(status: str, result: dict, target_id=None, created_ref=None) -> SyncChange:
+        return SyncChange.objects.create(
+            uuid=change.uuid,
+            user=user,
+            device=device,
+            op=change.op[:32],
+            target_type=str(change.target.get("type", ""))[:16],
+            target_id=target_id,
+            created_ref=created_ref,
+            payload_hash=digest,
+            status=status,
+            result=result,
+            made_at=change.made_at,
+        )
+
     try:
-        with transaction.atomic():
-            conflict = None
-            created_ref = None
-            target_id = None
-            try:
-                with transaction.atomic():
-                    obj, ctx, target_ref = apply_op(
-                        actor=actor,
-                        user=user,
-                        op=change.op,
-                        target=change.target,
-                        base_version=change.base_version,
-                        payload=change.payload,
-                    )
+        # An applied change and its ledger row commit together; a change that fails is rolled back whole and
+        # its answer stored on its own (one transaction, no savepoint, on the path most changes take).
+        conflict = None
+        try:
+            with transaction.atomic():
+                obj, ctx, target_ref = apply_op(
+                    actor=actor,
+                    user=user,
+                    op=change.op,
+                    target=change.target,
+                    base_version=change.base_version,
+                    payload=change.payload,
+                    taken_refs=taken_refs,
+                )
                 kind = MODEL_TYPES[type(obj)]
                 created_ref = target_ref.ref if OPS[change.op][3] else None
-                target_id = obj.pk
-                target = {"type": kind.name, "id": obj.pk, "version": kind.version(obj)}
+                records = _records(ctx, user)
+                fresh = {r["id"]: r["version"] for r in records if r["type"] == kind.name}
+                target = {"type": kind.name, "id": obj.pk, "version": fresh.get(obj.pk, kind.version(obj))}
                 if target_ref.ref is not None:
                     target["ref"] = str(target_ref.ref)
-                status = SyncStatus.APPLIED
                 result = {
                     "uuid": uuid,
                     "status": "applied",
                     "duplicate": False,
                     "target": target,
-                    "records": _records(ctx, user),
+                    "records": records,
                     "warnings": [str(w) for w in getattr(obj, "warnings", [])],
                 }
-            except Conflict as exc:
-                conflict = exc
-                target_id = exc.obj.pk
-                status = SyncStatus.CONFLICT
-                result = {}
-            except (ValidationError, PermissionDenied, ObjectDoesNotExist, Http404) as exc:
-                status = SyncStatus.REJECTED
-                result = {"uuid": uuid, "status": "rejected", "duplicate": False, **_rejection(exc)}
-            stored = SyncChange.objects.create(
-                uuid=change.uuid,
-                user=user,
-                device=device,
-                op=change.op[:32],
-                target_type=str(change.target.get("type", ""))[:16],
-                target_id=target_id,
-                created_ref=created_ref,
-                payload_hash=digest,
-                status=status,
-                result=result,
-                made_at=change.made_at,
-            )
+                store(SyncStatus.APPLIED, result, obj.pk, created_ref)
+            if created_ref is not None and taken_refs is not None:
+                taken_refs.add(created_ref)
+            return result
+        except Conflict as exc:
+            conflict = exc
+            status, result, target_id = SyncStatus.CONFLICT, {}, exc.obj.pk
+        except (ValidationError, PermissionDenied, ObjectDoesNotExist, Http404) as exc:
+            status, target_id = SyncStatus.REJECTED, None
+            result = {"uuid": uuid, "status": "rejected", "duplicate": False, **_rejection(exc)}
+        with transaction.atomic():
+            stored = store(status, result, target_id)
             if conflict is not None:
                 stored.result = _record_conflict(stored, conflict, change, uuid)
                 stored.save(update_fields=["result"])
@@ -584,7 +624,36 @@ def push(*, user, device: str, ip: str | None, changes: list[ChangeIn]) -> list[
     A later change may build on the retried one (edit the person it creates, close the task it starts):
     applied without it, such a change would be rejected for good as an unknown ref or in the wrong state.
     """
+    with scope_held(user):
+        return _push(user=user, device=device, ip=ip, changes=changes)
+
+
+def _uuids(values: list[str]) -> list[uuidlib.UUID]:
+    out = []
+    for value in values:
+        try:
+            out.append(uuidlib.UUID(value))
+        except ValueError:
+            pass  # the change itself is rejected on its target
+    return out
+
+
+def _push(*, user, device: str, ip: str | None, changes: list[ChangeIn]) -> list[dict]:
     results: list[dict] = []
+    refs = [
+        c.target.get("ref")
+        for c in changes
+        if c.op in OPS and OPS[c.op][3] and isinstance(c.target.get("ref"), str)
+    ]
+    try:
+        known = {c.uuid: c for c in SyncChange.objects.filter(uuid__in=[c.uuid for c in changes])}
+        taken_refs = set(
+            SyncChange.objects.filter(created_ref__in=_uuids(refs)).values_list("created_ref", flat=True)
+        )
+    except DatabaseError:
+        # Each change then looks itself up, and answers retry while the database is away.
+        known = taken_refs = None
+    sent: set = set()
     for change in changes:
         if results and results[-1]["status"] == "retry":
             results.append(
@@ -595,132 +664,27 @@ def push(*, user, device: str, ip: str | None, changes: list[ChangeIn]) -> list[
                 }
             )
         else:
-            results.append(apply_change(user=user, device=device, ip=ip, change=change))
+            # A uuid sent twice in one push: the second one finds what the first stored.
+            lookup = None if change.uuid in sent else known
+            sent.add(change.uuid)
+            results.append(
+                apply_change(
+                    user=user, device=device, ip=ip, change=change, known=lookup, taken_refs=taken_refs
+                )
+            )
     return results
 
 
 # --- pull -----------------------------------------------------------------------------------------------------
 
 
-def scope_fingerprint(user) -> str:
-    grids = list(visible_grid_ids(user).order_by("pk").values_list("pk", flat=True))
-    teams = services.team_ids(user)
-    body = json.dumps([user.pk, user.role, grids, teams])
+def scope_fingerprint(user, grid_ids: list[int], teams: list[int]) -> str:
+    body = json.dumps([user.pk, user.role, grid_ids, teams])
     return hashlib.sha256(body.encode()).hexdigest()[:24]
 
 
-def _xid_bounds() -> tuple[int, int] | None:
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint,"
-            " pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
-        )
-        return cur.fetchone()
-
-
-def _gap_closed(gap: list, xmin_now: int | None, now: int) -> bool:
-    """Rolled back for good: everyone running when it was seen has finished, and the grace time has passed."""
-    _lo, _hi, xmax_seen, seen_at = gap
-    if xmin_now is None:
-        return True  # SQLite: one writer, ids commit in order; a hole is a rollback
-    return xmin_now > xmax_seen and now - seen_at >= GAP_GRACE_SECONDS
-
-
-def _merge_gaps(gaps: list[list]) -> list[list]:
-    gaps = sorted(gaps)
-    while len(gaps) > MAX_GAPS:
-        # Join the two ranges closest together; the ids between them are only delivered twice.
-        i = min(range(len(gaps) - 1), key=lambda k: gaps[k + 1][0] - gaps[k][1])
-        a, b = gaps[i], gaps[i + 1]
-        gaps[i : i + 2] = [[a[0], b[1], max(a[2], b[2]), min(a[3], b[3])]]
-    return gaps
-
-
-def _holes(seen: list[int], low: int, high: int) -> list[tuple[int, int]]:
-    holes, expect = [], low + 1
-    for value in seen:
-        if value > expect:
-            holes.append((expect, value - 1))
-        expect = value + 1
-    if high >= expect:
-        holes.append((expect, high))
-    return holes
-
-
-def read_feed(high: int, gaps: list[list], limit: int) -> tuple[list[tuple], int, list[list], bool]:
-    """Feed rows after `high` or inside a gap; the new high-water mark and gaps; whether more rows wait."""
-    bounds_before = _xid_bounds()
-    in_gap = Q()
-    for lo, hi, *_rest in gaps:
-        in_gap |= Q(id__gte=lo, id__lte=hi)
-    rows = list(
-        ChangeRecord.objects.filter(Q(id__gt=high) | in_gap)
-        .order_by("id")
-        .values_list("id", "content_type_id", "object_id")[: limit + 1]
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    bounds_after = _xid_bounds()
-    now = int(time.time())
-    seen = {r[0] for r in rows}
-    new_high = max([high, *(r[0] for r in rows if r[0] > high)])
-    if more:
-        # Gap ids past the last row read were not looked at yet; keep them as they are.
-        last = rows[-1][0]
-    else:
-        last = None
-    kept = []
-    for gap in gaps:
-        lo, hi = gap[0], gap[1]
-        checked_hi = hi if last is None else min(hi, last)
-        if checked_hi >= lo:
-            for a, b in _holes(sorted(i for i in seen if lo <= i <= checked_hi), lo - 1, checked_hi):
-                part = [a, b, gap[2], gap[3]]
-                if not _gap_closed(part, bounds_before[0] if bounds_before else None, now):
-                    kept.append(part)
-        if checked_hi < hi:
-            kept.append([max(lo, checked_hi + 1), hi, gap[2], gap[3]])
-    xmax = bounds_after[1] if bounds_after else 0
-    for a, b in _holes(sorted(i for i in seen if i > high), high, new_high):
-        if bounds_after is not None:
-            kept.append([a, b, xmax, now])
-    return rows, new_high, _merge_gaps(kept), more
-
-
-def settled_mark() -> int:
-    """A feed position below which every id is visible or rolled back for good (bootstraps start here).
-
-    Published by pulls (docs/sync.md, "How the cursor never misses a change"). Before the first one: on SQLite
-    the largest id (ids commit in order); on PostgreSQL the largest id written a minute before the oldest
-    running write transaction of this database began (every id such a transaction holds was taken after it
-    began, so it is larger).
-    """
-    from wangge.collection.models import FeedMark
-
-    mark = FeedMark.objects.filter(pk=1).values_list("settled_id", flat=True).first()
-    if mark is not None:
-        return mark
-    if connection.vendor != "postgresql":
-        return ChangeRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT min(xact_start) FROM pg_stat_activity WHERE backend_xid IS NOT NULL"
-            " AND datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        oldest = cur.fetchone()[0]
-    cutoff = min(oldest or timezone.now(), timezone.now()) - datetime.timedelta(seconds=GAP_GRACE_SECONDS)
-    recent = ChangeRecord.objects.filter(at__lt=cutoff).order_by("-at").values_list("id", flat=True)[:1000]
-    return max(recent, default=0)
-
-
-def publish_settled(state: dict) -> None:
-    from wangge.collection.models import FeedMark
-
-    high = min([state["h"], *(gap[0] - 1 for gap in state["g"])])
-    if FeedMark.objects.filter(pk=1, settled_id__lt=high).update(settled_id=high) == 0:
-        FeedMark.objects.get_or_create(pk=1, defaults={"settled_id": high})
+# Cursors of another layout (before the feed was filed by grid) read as unknown: the device starts afresh.
+CURSOR_LAYOUT = 2
 
 
 def encode_cursor(state: dict) -> str:
@@ -734,7 +698,13 @@ def decode_cursor(raw: str, user, fingerprint: str) -> dict | None:
         state = signing.loads(raw, salt=CURSOR_SALT)
     except signing.BadSignature:
         return None
-    if not isinstance(state, dict) or state.get("u") != user.pk or state.get("s") != fingerprint:
+    if (
+        not isinstance(state, dict)
+        or state.get("v") != CURSOR_LAYOUT
+        or state.get("u") != user.pk
+        or state.get("s") != fingerprint
+        or not isinstance(state.get("h"), int)
+    ):
         return None
     return state
 
@@ -757,38 +727,29 @@ def _bootstrap_page(user, state: dict, limit: int) -> tuple[list[dict], dict | N
     return out, None if index >= len(TYPE_ORDER) else {"b": [index, after]}
 
 
-def _changes_page(user, rows: list[tuple]) -> tuple[list[dict], list[dict]]:
+def _changes_page(user, entries: list[tuple]) -> tuple[list[dict], list[dict]]:
+    """Feed entries as records the device keeps, and removals of those it may no longer keep.
+
+    An entry of the worker's grids (or naming the worker) whose record is not in the pull scope now has left
+    it: ended, moved to another grid, given to someone else.
+    """
     by_type: dict[str, set[int]] = {}
-    type_of_ct = {ContentType.objects.get_for_model(t.model).pk: t.name for t in RECORD_TYPES.values()}
-    for _id, ct, object_id in rows:
-        name = type_of_ct.get(ct)
-        if name and object_id is not None:
+    for _id, name, object_id in entries:
+        if name in RECORD_TYPES:
             by_type.setdefault(name, set()).add(object_id)
     records, removed = [], []
-    for name, ids in by_type.items():
-        kind = RECORD_TYPES[name]
-        kept = {obj.pk: obj for obj in kind.pull_scope(user).filter(pk__in=ids)}
-        records.extend(record(name, obj) for obj in kept.values())
-        gone = ids - kept.keys()
-        if not gone:
+    for name in TYPE_ORDER:
+        ids = by_type.get(name)
+        if not ids:
             continue
-        visible = set(kind.model.objects.visible_to(user).filter(pk__in=gone).values_list("pk", flat=True))
-        content_type = ContentType.objects.get_for_model(kind.model)
-        row_ids = [r[0] for r in rows if r[1] == content_type.pk and r[2] in gone - visible]
-        moved = set()
-        if row_ids:
-            reach = Q()
-            for field in kind.reach_fields:
-                reach |= Q(changes__has_key=field)
-            moved = set(
-                ChangeRecord.objects.filter(reach, id__in=row_ids).values_list("object_id", flat=True)
-            )
-        removed.extend({"type": name, "id": pk} for pk in sorted(visible | moved))
+        kept = {obj.pk: obj for obj in RECORD_TYPES[name].pull_scope(user).filter(pk__in=ids)}
+        records.extend(record(name, kept[pk]) for pk in sorted(kept))
+        removed.extend({"type": name, "id": pk} for pk in sorted(ids - kept.keys()))
     return records, removed
 
 
-def me_block(user) -> dict:
-    grids = list(Area.objects.filter(pk__in=visible_grid_ids(user)).order_by("code")[:500])
+def me_block(user, grids: list[Area], teams: list[int]) -> dict:
+    grids = grids[:500]
     return {
         "id": user.pk,
         "username": user.username,
@@ -796,30 +757,45 @@ def me_block(user) -> dict:
         "role": user.role,
         "phone": user.phone,
         "grids": [{"id": g.pk, "code": g.code, "name": g.name, "kind": g.kind} for g in grids],
-        "team_ids": services.team_ids(user),
+        "team_ids": teams,
     }
 
 
 def pull(*, user, cursor: str, limit: int = DEFAULT_PULL_LIMIT) -> dict:
+    # The grids of the scope, read once: for the scope itself, the fingerprint and the "me" block.
+    grids = list(
+        Area.objects.filter(pk__in=visible_grid_ids(user)).only("pk", "code", "name", "kind").order_by("code")
+    )
+    with scope_held(user, [g.pk for g in grids]):
+        return _pull(user=user, grids=grids, cursor=cursor, limit=limit)
+
+
+def _pull(*, user, grids: list[Area], cursor: str, limit: int) -> dict:
     from wangge.collection.shifts import grid_hours, shift_at
 
-    fingerprint = scope_fingerprint(user)
+    grid_ids = sorted(g.pk for g in grids)
+    teams = services.team_ids(user)
+    fingerprint = scope_fingerprint(user, grid_ids, teams)
+    feed.index_feed()
     state = decode_cursor(cursor, user, fingerprint)
     reset = bool(cursor) and state is None
     records: list[dict] = []
     removed: list[dict] = []
     if state is None:
-        state = {"u": user.pk, "s": fingerprint, "h": settled_mark(), "g": [], "b": [0, 0]}
+        # Everything filed up to here is in what the bootstrap reads; what is filed later comes after it.
+        state = {"v": CURSOR_LAYOUT, "u": user.pk, "s": fingerprint, "h": feed.feed_end(), "b": [0, 0]}
     if state.get("b"):
         records, boot = _bootstrap_page(user, state, limit)
         state["b"] = boot["b"] if boot else None
         more = boot is not None
     else:
-        rows, state["h"], state["g"], more = read_feed(state["h"], state["g"], limit)
-        records, removed = _changes_page(user, rows)
-        if not more:
-            publish_settled(state)
-    me = me_block(user)
+        entries = feed.read_entries(user=user, grid_ids=grid_ids, after=state["h"], limit=limit)
+        more = len(entries) > limit
+        entries = entries[:limit]
+        if entries:
+            state["h"] = entries[-1][0]
+        records, removed = _changes_page(user, entries)
+    me = me_block(user, grids, teams)
     hours = grid_hours([g["id"] for g in me["grids"]])
     now = timezone.now()
     return {

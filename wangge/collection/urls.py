@@ -8,6 +8,11 @@ urlpatterns = [
     path("tasks/", views.task_index, name="tasks"),
     path("tasks/bulk/", views.task_bulk, name="task_bulk"),
     path("tasks/<int:pk>/", views.task_detail, name="task"),
+    path(
+        "tasks/<int:pk>/appointment/reveal/",
+        views.task_appointment_reveal,
+        name="task_appointment_reveal",
+    ),
     path("tasks/<int:pk>/<str:action>/", views.task_action, name="task_action"),
     path("visits/", views.visit_index, name="visits"),
     path("conflicts/", views.conflict_index, name="conflicts"),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.models import User
+from wangge.accounts.roles import can_reveal
 from wangge.addresses.models import StandardAddress
 from wangge.addresses.selectors import address_detail
 from wangge.areas.models import Area, AreaLevel
@@ -82,7 +83,7 @@ def task_index(request):
 
 
 @login_required
-def task_detail(request, pk: int):
+def task_detail(request, pk: int, revealed_phone: str = ""):
     task = get_or_404(selectors.task_detail, user=request.user, pk=pk)
     users = User.objects.visible_to(request.user).filter(is_active=True).order_by("username")
     return render(
@@ -93,11 +94,26 @@ def task_detail(request, pk: int):
             "visits": selectors.visit_list(user=request.user).filter(task=task)[:50],
             "may_supervise": services.can_supervise(request.user),
             "is_mine": services.is_mine(task, request.user),
+            "may_reveal": can_reveal(request.user),
+            "revealed_phone": revealed_phone,
             "done_form": DoneForm(),
             "reason_form": ReasonForm(),
             "reassign_form": ReassignForm(users=users),
         },
     )
+
+
+@login_required
+@require_POST
+def task_appointment_reveal(request, pk: int):
+    """The booked resident's phone for the worker who is to call them: scope first (404), then who (403)."""
+    task = get_or_404(selectors.task_detail, user=request.user, pk=pk)
+    if task.appointment_id is None:
+        raise Http404
+    phone = appointments.appointment_phone_reveal(actor=actor(request), task=task)
+    if request.htmx:
+        return render(request, "core/_revealed.html", {"value": phone, "field": "phone"})
+    return task_detail(request, pk, revealed_phone=phone)
 
 
 @login_required
@@ -320,7 +336,7 @@ def booking(request, token: str):
     booked = None
     limited = False
     if request.method == "POST":
-        if appointments.over_limit(token, request.META.get("REMOTE_ADDR")):
+        if appointments.over_limit(note, request.META.get("REMOTE_ADDR")):
             limited = True
         elif form.is_valid():
             try:
@@ -357,7 +373,7 @@ def booking(request, token: str):
 @login_required
 def shift_index(request):
     grids = list(Area.objects.visible_to(request.user).filter(level=AreaLevel.GRID).order_by("code")[:200])
-    form = ShiftForm(request.POST or None)
+    form = ShiftForm(request.POST or None, auto_id=f"id_%s_{int_param(request.POST.get('grid')) or 0}")
     if request.method == "POST":
         require_supervisor(request)
         grid = next((g for g in grids if g.pk == int_param(request.POST.get("grid"))), None)
@@ -376,14 +392,23 @@ def shift_index(request):
             messages.error(request, _("请检查时间。"))
     hours = grid_hours([g.pk for g in grids])
     own = set(Shift.objects.filter(grid__in=grids).values_list("grid_id", "kind"))
-    rows = [(g, hours[g.pk], {k for gid, k in own if gid == g.pk}) for g in grids]
+    posted = int_param(request.POST.get("grid")) if request.method == "POST" else None
+    # One form per row, each with its own element ids; the row just posted keeps what was typed and its errors.
+    rows = [
+        (
+            g,
+            hours[g.pk],
+            {k for gid, k in own if gid == g.pk},
+            form if g.pk == posted else ShiftForm(auto_id=f"id_%s_{g.pk}"),
+        )
+        for g in grids
+    ]
     return render(
         request,
         "collection/shifts.html",
         {
             "title": _("班次设置"),
             "rows": rows,
-            "form": form,
             "may_supervise": services.can_supervise(request.user),
             "now": timezone.localtime(),
         },

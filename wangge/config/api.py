@@ -9,6 +9,7 @@ from ninja import Router, Swagger
 from wangge.accounts.api import area_team_router, auth_router, team_members_router, users_router
 from wangge.addresses.api import merge_router as address_merges_router
 from wangge.addresses.api import router as addresses_router
+from wangge.anomalies.api import router as anomalies_router
 from wangge.areas.api import police_office_router, police_router, police_station_router
 from wangge.areas.api import router as areas_router
 from wangge.collection.api import collection_router, sync_router, tasks_router
@@ -17,6 +18,9 @@ from wangge.core.api import BearerAuth, ErrorOut, Renderer, WanggeAPI, install_e
 from wangge.housing.api import merge_router as house_merges_router
 from wangge.housing.api import router as houses_router
 from wangge.people.api import people_router, residences_router
+from wangge.quality.api import router as quality_router
+from wangge.rechecks.api import router as rechecks_router
+from wangge.reports.api import router as reports_router
 from wangge.transfer.api import router as imports_router
 from wangge.units.api import employments_router, units_router
 
@@ -63,6 +67,10 @@ api.add_router("/sync", sync_router)
 api.add_router("/tasks", tasks_router)
 api.add_router("/collection", collection_router)
 api.add_router("/imports", imports_router)
+api.add_router("/quality", quality_router)
+api.add_router("/rechecks", rechecks_router)
+api.add_router("/anomalies", anomalies_router)
+api.add_router("/reports", reports_router)
 
 # Anything under /api/v1/ that names no operation answers JSON 404 like a missing record, not Django's HTML
 # page; mounted last so it only catches what nothing else matched.

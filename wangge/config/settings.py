@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "wangge.units",
     "wangge.transfer",
     "wangge.collection",
+    "wangge.quality",
+    "wangge.rechecks",
+    "wangge.anomalies",
+    "wangge.reports",
     "wangge.demo",
     "wangge.fieldapp",
 ]
@@ -153,6 +157,22 @@ TASKS = {
         "BACKEND": os.environ.get("WANGGE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Jobs the worker enqueues once a night (at NIGHTLY_AT, local time), each a django-tasks task by dotted path.
+NIGHTLY_AT = os.environ.get("WANGGE_NIGHTLY_AT", "02:00")
+NIGHTLY_JOBS = [
+    "wangge.quality.tasks.rollup_nightly",
+    "wangge.anomalies.tasks.run_nightly",
+    "wangge.reports.tasks.report_nightly",
+]
+
+# Anomaly rule parameters overriding the defaults (docs/anomalies.md), e.g. {"not_verified": {"days": 90}}.
+ANOMALY_PARAMS: dict = {}
+
+# Progress and quality (docs/quality.md): today's rollup rows older than this are recomputed when read; areas
+# of up to QUALITY_INLINE_GRIDS grids are recomputed inline, larger ones by a background job.
+QUALITY_FRESH_MINUTES = int(os.environ.get("WANGGE_QUALITY_FRESH_MINUTES", "10"))
+QUALITY_INLINE_GRIDS = int(os.environ.get("WANGGE_QUALITY_INLINE_GRIDS", "40"))
 
 # How long an API token lives.
 API_TOKEN_TTL_HOURS = int(os.environ.get("WANGGE_API_TOKEN_TTL_HOURS", "12"))

@@ -16,5 +16,9 @@ urlpatterns = [
     path("b/", include((public_urlpatterns, "booking"))),
     path("imports/", include("wangge.transfer.urls")),
     path("field/", include("wangge.fieldapp.urls")),
+    path("quality/", include("wangge.quality.urls")),
+    path("rechecks/", include("wangge.rechecks.urls")),
+    path("anomalies/", include("wangge.anomalies.urls")),
+    path("reports/", include("wangge.reports.urls")),
     path("", include("wangge.core.urls")),
 ]

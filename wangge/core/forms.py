@@ -101,6 +101,9 @@ class EndForm(forms.Form):
             )
 
 
+DATE_FILTER = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class FilterForm(forms.Form):
     """GET filters of a list page: the search box always in view, the other filters folded on a phone."""
 

@@ -95,3 +95,22 @@ class RegisterRecord(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RecordDeletionForbidden(f"{type(self).__name__} records are ended, never deleted")
+
+
+class NightlyRun(models.Model):
+    """夜间作业记录: one nightly job enqueued on one local day. Unique on (job, day), so however many workers run
+    the scheduler, each job is queued once a day (wangge.core.nightly)."""
+
+    job = models.CharField(max_length=200)
+    day = models.DateField()
+    enqueued_at = models.DateTimeField(default=timezone.now)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-day", "job"]
+        verbose_name = _("夜间作业")
+        verbose_name_plural = _("夜间作业")
+        constraints = [models.UniqueConstraint(fields=["job", "day"], name="one_nightly_run_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.day}"

@@ -5,6 +5,7 @@ UI cannot see or change more than the API or a command could. Anything outside t
 Http404 exactly like a missing record: the UI never confirms that something exists elsewhere.
 """
 
+import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -56,6 +57,21 @@ def int_param(value) -> int | None:
 
 def text_param(request, name: str, max_length: int = 100) -> str:
     return clean_query(request.GET.get(name), max_length)
+
+
+def date_param(request, name: str) -> datetime.date | None:
+    """A YYYY-MM-DD day from a query string; anything else (31 February, NUL, a megabyte) is simply absent."""
+    value = (request.GET.get(name) or "").strip()
+    if len(value) != 10 or not value.isascii():
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def flag_param(request, name: str) -> bool:
+    return request.GET.get(name, "") in ("1", "on", "true")
 
 
 def get_or_404(selector: Callable, **kwargs):

@@ -1,4 +1,5 @@
-"""The demo district: a deterministic synthetic Haicang (350205), built community by community.
+"""The demo district: a deterministic synthetic Haicang (350205) or Shuyang county (321322), built community
+by community.
 
 The generator produces plain rows (dicts keyed by field attname, with explicit primary keys) so the writer
 can stream them into the database one community at a time and never hold the district in memory. Every
@@ -8,6 +9,7 @@ they validate and audit one row at a time, far too slow for 390,000 people.
 """
 
 import datetime
+import functools
 import math
 import random
 from collections import Counter, defaultdict
@@ -24,7 +26,7 @@ from wangge.addresses.models import AddressLevel, StandardAddress, address_code
 from wangge.areas import divisions
 from wangge.areas.models import Area, AreaLevel, GridKind, PoliceGrid, PoliceOffice, PoliceStation
 from wangge.demo import names
-from wangge.demo.scales import DISTRICT_CODE, DISTRICT_NAME, SHOWCASE_COMMUNITY, SHOWCASE_VILLAGE, Scale
+from wangge.demo.scales import Place, Scale
 from wangge.housing.models import House, HouseUse, RentalStatus
 from wangge.people.choices import Category, IdType, PersonStatus, Relation, ResidenceSource
 from wangge.people.identity import make_resident_id
@@ -35,26 +37,6 @@ from wangge.units.models import Employment, Unit, UnitKind
 # Every date in the demo is counted back from this day, so one seed always gives the same district.
 AS_OF = datetime.date(2025, 3, 13)
 
-# Rough outline of Haicang (WGS 84); grid squares are laid out inside it, streets in west-to-east bands.
-BBOX = (117.94, 24.44, 118.08, 24.56)
-
-# Villages that are urban villages 城中村 today (rented rooms in self-built houses), with their clan surname.
-URBAN_VILLAGES = {
-    "新垵村": "邱",
-    "石塘村": "谢",
-    "贞庵村": "陈",
-    "渐美村": "林",
-    "囷瑶村": "杨",
-    "锦里村": "林",
-}
-RURAL_CLANS = {"青礁村": "颜", "鼎美村": "胡", "后井村": "黄", "古楼村": "陈", "东瑶村": "吴", "洪塘村": "洪"}
-# Former villages inside urban communities keep a share of urban-village grids.
-FORMER_VILLAGES = {"霞阳社区", "温厝社区", "翁厝社区", "祥露社区", "东屿社区"}
-# Communities with industrial parks, schools and new compounds (兴旺社区 in the report).
-INDUSTRIAL = {"兴旺社区", "临港社区", "一农社区", "孚中央社区", "天竺社区", "凤山社区", "东埔社区"}
-# Relative population of a community; Xin'an (新垵) is one of the largest urban villages of Xiamen.
-WEIGHTS = {"新垵村": 3.0, "兴旺社区": 1.8, "石塘村": 1.6, "未来海岸社区": 1.3, "贞庵村": 1.2, "霞阳社区": 1.3}
-
 # Mobile prefixes whose whole number ranges the phone library accepts (checked by the tests).
 PHONE_PREFIXES = {
     **{str(p): 4 for p in range(130, 140)},
@@ -63,8 +45,6 @@ PHONE_PREFIXES = {
     **{str(p): 1 for p in (166, 173, 175, 176, 177, 178, 191, 193, 195, 196, 197, 198, 199)},
 }
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-# Registered residents carry the district's own region codes; older ones the city's or a neighbour's.
-LOCAL_REGIONS = {"350205": 82, "350200": 5, "350203": 4, "350206": 3, "350211": 4, "350212": 1, "350213": 1}
 
 
 def weighted(rng: random.Random, table: dict):
@@ -109,11 +89,12 @@ def name_keys(name: str) -> tuple[str, str]:
 
 
 @cache
-def counties_of(province: str) -> list[str]:
+def counties_of(province: str, home_city: str = "3502") -> list[str]:
+    """The counties of a province a migrant may come from: any but those of the demo's own city."""
     return sorted(
         code
         for code, name in divisions.counties().items()
-        if code.startswith(province) and not code.startswith("3502") and name != "市辖区"
+        if code.startswith(province) and not code.startswith(home_city) and name != "市辖区"
     )
 
 
@@ -123,6 +104,19 @@ def towns_of(county: str) -> list[str]:
     county_name = divisions.counties().get(county, "")
     towns = sorted(_towns_by_county().get(county, {}).items())
     return [name.removeprefix(county_name) or name for code, name in towns]
+
+
+def communities_of(street_codes) -> dict[str, dict[str, str]]:
+    """{street code: {community code: name}}: one pass over the village table, however many streets (a county
+    has thirty; reading the table once per street took minutes)."""
+    if len(street_codes) <= 4:
+        return {code: divisions.communities(code) for code in street_codes}
+    wanted = set(street_codes)
+    result: dict[str, dict[str, str]] = {code: {} for code in street_codes}
+    for code, street, name in divisions.community_rows():
+        if street in wanted:
+            result[street][code] = name
+    return result
 
 
 @cache
@@ -200,6 +194,7 @@ class DemoGenerator:
 
     def __init__(self, scale: Scale, seed: int = 0, start_ids: dict | None = None):
         self.scale = scale
+        self.place: Place = scale.place
         self.seed = seed
         self.ids = Ids(start_ids)
         self.rng = random.Random(f"wangge-demo:{seed}")
@@ -217,28 +212,36 @@ class DemoGenerator:
         scale = self.scale
         all_streets = divisions.streets()
         plans: list[CommunityPlan] = []
+        place = self.place
+        by_street = communities_of(scale.street_codes)
         for street_code in scale.street_codes:
             street_name = all_streets[street_code]
             self.streets.append((self.ids(Area), street_code, street_name))
-            for code, name in sorted(divisions.communities(street_code).items()):
+            for code, name in sorted(by_street[street_code].items()):
                 if scale.community_codes is not None and code not in scale.community_codes:
                     continue
-                weight = WEIGHTS.get(
-                    name, 0.55 if name.endswith("村") and name not in URBAN_VILLAGES else 1.0
+                name = place.renames.get(name, name)
+                if place.bare_suffix and not name.endswith(("村", "社区", "居")):
+                    name += place.bare_suffix
+                weight = place.weights.get(
+                    name, 0.55 if name.endswith("村") and name not in place.urban_villages else 1.0
                 )
                 plans.append(CommunityPlan(self.ids(Area), code, name, street_code, street_name, weight))
-        big = self._allocate(plans, scale.big_grids, minimum=1)
+        big = self._allocate(plans, scale.big_grids or len(plans), minimum=1)
+        forced = dict(scale.forced_kinds)
+        if scale.kind_totals:
+            forced = self._county_kinds(plans)
         # Collection grids follow population; every big grid holds at least one.
         grid_counts = self._allocate(plans, scale.grids, minimum=1, floor=big)
-        if scale.forced_kinds:
-            grid_counts = {p.code: len(scale.forced_kinds[p.code]) for p in plans}
+        if forced:
+            grid_counts = {p.code: len(forced[p.code]) for p in plans}
         for plan in plans:
             rng = random.Random(f"{self.seed}:kinds:{plan.code}")
             n_big, n_grids = big[plan.code], grid_counts[plan.code]
-            kinds = list(scale.forced_kinds.get(plan.code, ())) or [
+            kinds = list(forced.get(plan.code, ())) or [
                 self._grid_kind(rng, plan.name) for _ in range(n_grids)
             ]
-            if not scale.forced_kinds:
+            if not forced:
                 # Keep the community's own character: its first grid is of its main kind.
                 kinds[0] = self._main_kind(plan.name)
             per_big = [n_grids // n_big + (1 if i < n_grids % n_big else 0) for i in range(n_big)]
@@ -279,9 +282,35 @@ class DemoGenerator:
             shares[code] += 1
         return shares
 
-    @staticmethod
-    def _main_kind(name: str) -> str:
-        if name in URBAN_VILLAGES:
+    def _county_kinds(self, plans: list[CommunityPlan]) -> dict[str, tuple[str, ...]]:
+        """Exact totals per grid kind (seed 003): urban grids to the residents' committees, rural grids to the
+        villages, dedicated grids mostly to the development zones and the county seat. A community's weight
+        stands for its population, so each town gets grids in proportion to its people."""
+        totals = self.scale.kind_totals
+        villages = [p for p in plans if p.name.endswith("村")]
+        zones = [p for p in plans if p.street_code[6:] >= "400"]
+        towns = [p for p in plans if p not in villages and p not in zones]
+        for p in plans:
+            rng = random.Random(f"{self.seed}:weight:{p.code}")
+            seat = p.street_code[6:] < "100"  # the county seat's streets are the densest
+            p.weight = round(rng.uniform(0.7, 1.4) * (1.6 if seat and p not in villages else 1.0), 3)
+        urban = self._allocate(towns, totals[GridKind.URBAN_COMMUNITY], minimum=1)
+        rural = self._allocate(villages, totals[GridKind.RURAL], minimum=1)
+        # Development zones hold most dedicated grids (factories); the rest are schools, markets, hospitals.
+        in_zones = max(len(zones), totals[GridKind.DEDICATED] * 2 // 3) if zones else 0
+        dedicated = self._allocate(zones, in_zones, minimum=1) if zones else {}
+        seat = sorted(towns, key=lambda p: (-p.weight, p.code))[: totals[GridKind.DEDICATED] - in_zones]
+        for p in seat:
+            dedicated[p.code] = dedicated.get(p.code, 0) + 1
+        return {
+            p.code: (GridKind.URBAN_COMMUNITY,) * urban.get(p.code, 0)
+            + (GridKind.RURAL,) * rural.get(p.code, 0)
+            + (GridKind.DEDICATED,) * dedicated.get(p.code, 0)
+            for p in plans
+        }
+
+    def _main_kind(self, name: str) -> str:
+        if name in self.place.urban_villages:
             return GridKind.URBAN_VILLAGE
         if name.endswith("村"):
             return GridKind.RURAL
@@ -289,32 +318,31 @@ class DemoGenerator:
             return GridKind.DEDICATED
         return GridKind.URBAN_COMMUNITY
 
-    @staticmethod
-    def _grid_kind(rng: random.Random, name: str) -> str:
-        if name in URBAN_VILLAGES:
+    def _grid_kind(self, rng: random.Random, name: str) -> str:
+        place = self.place
+        if name in place.urban_villages:
             table = {GridKind.URBAN_VILLAGE: 78, GridKind.RURAL: 8, GridKind.DEDICATED: 14}
         elif name.endswith("村"):
             table = {GridKind.RURAL: 82, GridKind.DEDICATED: 18}
-        elif name in INDUSTRIAL:
+        elif name in place.industrial:
             table = {GridKind.URBAN_COMMUNITY: 65, GridKind.DEDICATED: 30, GridKind.URBAN_VILLAGE: 5}
-        elif name in FORMER_VILLAGES:
+        elif name in place.former_villages:
             table = {GridKind.URBAN_COMMUNITY: 55, GridKind.URBAN_VILLAGE: 40, GridKind.DEDICATED: 5}
         else:
             table = {GridKind.URBAN_COMMUNITY: 90, GridKind.DEDICATED: 6, GridKind.URBAN_VILLAGE: 4}
         return weighted(rng, table)
 
-    @staticmethod
-    def _flavour(rng: random.Random, name: str, kind: str) -> str:
+    def _flavour(self, rng: random.Random, name: str, kind: str) -> str:
         if kind != GridKind.DEDICATED:
             return ""
-        if name in INDUSTRIAL or name.endswith("村"):
+        if name in self.place.industrial or name.endswith("村") or name in self.place.renames.values():
             return weighted(rng, {"industrial": 80, "school": 8, "market": 8, "hospital": 4})
         return weighted(rng, {"industrial": 40, "school": 30, "market": 20, "hospital": 10})
 
     def _lay_out(self, plans: list[CommunityPlan]) -> None:
         """Squares in columns, west to east, so each street keeps together on the map."""
         grids = [g for p in plans for g in p.grids]
-        west, south, east, north = BBOX
+        west, south, east, north = self.place.bbox
         columns = max(1, math.ceil(math.sqrt(len(grids) * (east - west) / (north - south))))
         rows = max(1, math.ceil(len(grids) / columns))
         side = min((east - west) / columns, (north - south) / rows)
@@ -338,7 +366,13 @@ class DemoGenerator:
         batch.add(
             Area,
             self._area(
-                self.district_id, DISTRICT_CODE, DISTRICT_NAME, AreaLevel.DISTRICT, None, "", district_boxes
+                self.district_id,
+                self.place.code,
+                self.place.name,
+                AreaLevel.DISTRICT,
+                None,
+                "",
+                district_boxes,
             ),
         )
         street_ids = {}
@@ -381,7 +415,7 @@ class DemoGenerator:
                 PoliceStation,
                 {
                     "id": station_id,
-                    "code": f"{DISTRICT_CODE}PS{number:02d}",
+                    "code": f"{self.place.code}PS{number:02d}",
                     "name": station_name,
                     "district_id": self.district_id,
                     "_repr": station_name,
@@ -457,7 +491,7 @@ class DemoGenerator:
                     "name": name,
                     "role": role,
                     "phone": people.phone(rng),
-                    "is_party_member": rng.random() < 0.35,
+                    "is_party_member": rng.random() < 0.2,
                     "email": "",
                     "first_name": "",
                     "last_name": "",
@@ -485,16 +519,16 @@ class DemoGenerator:
                 accounts.append(DemoAccount(username, role, code, area_name, name))
             return user_id, name
 
-        district = (self.district_id, DISTRICT_CODE, DISTRICT_NAME)
+        district = (self.district_id, self.place.code, self.place.name)
         user("district_admin", Role.DISTRICT_ADMIN, area=district, showcase=True)
         user("department_staff", Role.DEPARTMENT_STAFF, area=district, showcase=True)
         for dept in ("fire", "housing", "civil"):
             user(f"dept_{dept}", Role.DEPARTMENT_STAFF, area=district)
         user("viewer", Role.VIEWER, area=district, showcase=True)
         showcase_community = next(
-            (p for p in self.communities if p.code == SHOWCASE_COMMUNITY), self.communities[0]
+            (p for p in self.communities if p.code == self.place.showcase_community), self.communities[0]
         )
-        showcase_village = next((p for p in self.communities if p.code == SHOWCASE_VILLAGE), None)
+        showcase_village = next((p for p in self.communities if p.code == self.place.showcase_village), None)
         for street_id, code, name in self.streets:
             is_showcase = code == showcase_community.street_code
             user(
@@ -608,11 +642,18 @@ class PeopleMaker:
     def __init__(self, gen: DemoGenerator, rng: random.Random):
         self.gen = gen
         self.rng = rng
+        place = getattr(gen, "place", None)
+        if place is not None and place.local_surnames != "local":
+            # Locals of a place outside southern Fujian carry the national surnames; the static method keeps
+            # its signature for callers without a generator (bench/import_speed.py).
+            self.chinese_name = functools.partial(PeopleMaker.chinese_name, national=True)
 
     @staticmethod
-    def chinese_name(rng, sex: str, *, birth_year: int, local: bool, surname: str | None = None) -> str:
+    def chinese_name(
+        rng, sex: str, *, birth_year: int, local: bool, surname: str | None = None, national: bool = False
+    ) -> str:
         if surname is None:
-            table = names.LOCAL_SURNAMES if local else names.NATIONAL_SURNAMES
+            table = names.LOCAL_SURNAMES if local and not national else names.NATIONAL_SURNAMES
             surname = weighted(rng, table)
         era = "old" if birth_year < 1965 else "mid" if birth_year < 1990 else "young"
         if rng.random() < 0.55:
@@ -637,10 +678,11 @@ class PeopleMaker:
                 return number
 
     def migrant_region(self, rng) -> tuple[str, str]:
-        province = weighted(rng, names.MIGRANT_PROVINCES)
-        return rng.choice(counties_of(province)), province
+        place = self.gen.place
+        province = weighted(rng, place.migrant_provinces or names.MIGRANT_PROVINCES)
+        return rng.choice(counties_of(province, place.city_code[:4])), province
 
-    def credit_code(self, rng, prefix: str, region: str = DISTRICT_CODE) -> str:
+    def credit_code(self, rng, prefix: str, region: str | None = None) -> str:
         """GB 32100: authority + type, region, a GB 11714 organisation code, the check character."""
         while True:
             if prefix in ("91", "92", "52") and rng.random() < 0.7:
@@ -653,7 +695,7 @@ class PeopleMaker:
                 first = {"12": "4", "52": "5"}.get(prefix, rng.choice("567"))
                 body = first + f"{rng.randrange(10**7):07d}"
             org = body + org_code_check(body)
-            first17 = f"{prefix}{region}{org}"
+            first17 = f"{prefix}{region or self.gen.place.code}{org}"
             code = first17 + uscc_check(first17)
             if code not in self.gen.used_credit_codes:
                 self.gen.used_credit_codes.add(code)
@@ -669,9 +711,10 @@ class CommunityBuilder:
         self.rng = random.Random(f"{gen.seed}:{plan.code}")
         self.make = PeopleMaker(gen, self.rng)
         self.batch = Batch(f"{plan.street_name} {plan.name}")
-        self.text = DISTRICT_NAME + plan.street_name + plan.name
+        self.place = gen.place
+        self.text = self.place.name + plan.street_name + plan.name
         self.short = plan.name.removesuffix("社区").removesuffix("村")
-        self.clan = URBAN_VILLAGES.get(plan.name) or RURAL_CLANS.get(plan.name)
+        self.clan = self.place.urban_villages.get(plan.name) or self.place.rural_clans.get(plan.name)
         self.sequences: Counter = Counter()
         self.houses_at: Counter = Counter()
         self.door_numbers: Counter = Counter()
@@ -683,11 +726,12 @@ class CommunityBuilder:
         self.ids = gen.ids
 
     def build(self) -> Batch:
-        size = self.gen.scale.size
+        scale = self.gen.scale
         for grid in self.plan.grids:
             self.grid = grid
+            size = scale.size * scale.kind_size.get(grid.kind, 1.0)
             if grid.kind == GridKind.URBAN_COMMUNITY:
-                showcase = grid.code == f"{SHOWCASE_COMMUNITY}001001"
+                showcase = grid.code == f"{self.place.showcase_community}001001"
                 flats = 486 if showcase else self.rng.randint(480, 720)
                 shops = 90 if showcase else self.rng.randint(50, 120)
                 self.urban(max(4, round(flats * size)), max(2, round(shops * size)))
@@ -730,7 +774,7 @@ class CommunityBuilder:
                 name = self.short + rng.choice(names.LANE_PARTS) + rng.choice(names.LANE_KINDS)
             else:
                 name = (
-                    rng.choice(names.ROAD_FIRST)
+                    rng.choice(self.place.road_first or names.ROAD_FIRST)
                     + rng.choice(names.ROAD_SECOND)
                     + weighted(rng, names.ROAD_KINDS)
                 )
@@ -791,9 +835,10 @@ class CommunityBuilder:
         local = category == Category.REGISTERED
         province = None
         if category == Category.REGISTERED:
-            region = region or ("350205" if birth.year >= 2003 else weighted(rng, LOCAL_REGIONS))
+            place = self.place
+            region = region or (place.code if birth.year >= 2003 else weighted(rng, place.local_regions))
             hukou_division = self.plan.code
-            hukou_address = f"福建省厦门市{self.text}{self._any_road_name()}{rng.randint(1, 300)}号"
+            hukou_address = f"{place.address_prefix}{self.text}{self._any_road_name()}{rng.randint(1, 300)}号"
         else:
             if region is None:
                 region, province = self.make.migrant_region(rng)
@@ -808,7 +853,10 @@ class CommunityBuilder:
             )
         if surname is None:
             surname = weighted(
-                rng, names.LOCAL_SURNAMES if local or province == "35" else names.NATIONAL_SURNAMES
+                rng,
+                names.LOCAL_SURNAMES
+                if (local or province == self.place.home_province) and self.place.local_surnames == "local"
+                else names.NATIONAL_SURNAMES,
             )
         surname_used = surname
         name = self.make.chinese_name(rng, sex, birth_year=birth.year, local=True, surname=surname)
@@ -1200,9 +1248,11 @@ class CommunityBuilder:
         shop_type = weighted(rng, kinds or names.SHOP_TYPES)
         individual = rng.random() < 0.8
         name = (
-            f"厦门市海沧区{rng.choice(names.SHOP_BRANDS)}{shop_type}"
+            f"{self.place.org_prefix}{rng.choice(names.SHOP_BRANDS)}{shop_type}"
             if individual
-            else (f"厦门{rng.choice(names.FIRM_BRANDS)}{rng.choice(names.FIRM_BRANDS)}商贸有限公司")
+            else (
+                f"{self.place.firm_city}{rng.choice(names.FIRM_BRANDS)}{rng.choice(names.FIRM_BRANDS)}商贸有限公司"
+            )
         )
         code = None if rng.random() < 0.04 else self.make.credit_code(rng, "92" if individual else "91")
         unit = self.unit(address, name, UnitKind.SHOP if individual else UnitKind.FIRM, code)
@@ -1249,7 +1299,8 @@ class CommunityBuilder:
                 )
                 if let:
                     industry = weighted(rng, names.OFFICE_INDUSTRIES)
-                    name = f"厦门{rng.choice(names.FIRM_BRANDS)}{rng.choice(names.FIRM_BRANDS)}{industry}有限公司"
+                    brand = rng.choice(names.FIRM_BRANDS) + rng.choice(names.FIRM_BRANDS)
+                    name = f"{self.place.firm_city}{brand}{industry}有限公司"
                     unit = self.unit(room, name, UnitKind.FIRM, self.make.credit_code(rng, "91"))
                     self.demands.append((unit, "firm", rng.randint(2, 15), []))
 
@@ -1257,11 +1308,11 @@ class CommunityBuilder:
         rng = self.rng
         door = self.door(road)
         if kindergarten:
-            name = f"厦门市海沧区{self.short}{rng.choice(['', '第二', '实验', '阳光'])}幼儿园"
+            name = f"{self.place.org_prefix}{self.short}{rng.choice(['', '第二', '实验', '阳光'])}幼儿园"
             buildings, staff, prefix = ["教学楼"], rng.randint(12, 30), rng.choice(["12", "52"])
         else:
             level = rng.choice(["小学", "中学", "实验小学"])
-            name = f"厦门市海沧区{self.short}{level}"
+            name = f"{self.place.org_prefix}{self.short}{level}"
             buildings, staff, prefix = ["教学楼", "综合楼", "实验楼"], rng.randint(40, 120), "12"
         for b in buildings:
             building = self.address(door, AddressLevel.BUILDING, b, located=True)
@@ -1280,7 +1331,7 @@ class CommunityBuilder:
         rng = self.rng
         door = self.door(road)
         room = self.address(door, AddressLevel.ROOM, "101室")
-        name = f"海沧区{self.plan.street_name}{self.short}社区卫生服务站"
+        name = f"{self.place.name}{self.plan.street_name}{self.short}社区卫生服务站"
         self.house(
             room,
             HouseUse.OTHER,
@@ -1380,8 +1431,9 @@ class CommunityBuilder:
         hamlets = []
         for _ in range(rng.randint(2, 4)):
             for _attempt in range(20):
-                name = rng.choice(names.HAMLETS)
-                name = name if name.endswith("社") else name + "社"
+                name = rng.choice(self.place.hamlets or names.HAMLETS)
+                suffix = self.place.hamlet_suffix
+                name = name if name.endswith(suffix) else name + suffix
                 if name not in {h["name"] for h in hamlets}:
                     break
             hamlets.append(self.address(None, AddressLevel.ROAD, name))
@@ -1467,7 +1519,8 @@ class CommunityBuilder:
         industry = weighted(rng, names.FIRM_INDUSTRIES)
         brand = rng.choice(names.FIRM_BRANDS) + rng.choice(names.FIRM_BRANDS)
         taiwanese = rng.random() < 0.2 and not small
-        name = f"{brand}{industry}（厦门）有限公司" if taiwanese else f"厦门{brand}{industry}有限公司"
+        city = self.place.firm_city
+        name = f"{brand}{industry}（{city}）有限公司" if taiwanese else f"{city}{brand}{industry}有限公司"
         owned = rng.random() < 0.5
         owner_name = (
             name
@@ -1485,7 +1538,7 @@ class CommunityBuilder:
                     owner_phone=self.make.phone(rng),
                     area=rng.uniform(300, 5000),
                 )
-        region = "350200" if rng.random() < 0.4 else DISTRICT_CODE
+        region = self.place.city_code if rng.random() < 0.4 else self.place.code
         unit = self.unit(door, name, UnitKind.FACTORY, self.make.credit_code(rng, "91", region))
         bound = []
         if not small and (dormitory or rng.random() < 0.6):
@@ -1539,7 +1592,8 @@ class CommunityBuilder:
     def hospital(self, road) -> None:
         rng = self.rng
         door = self.door(road)
-        name = "厦门市海沧医院" if self.plan.name == "海沧社区" else f"厦门市海沧区{self.short}医院"
+        community, main = self.place.main_hospital
+        name = main if self.plan.name == community else f"{self.place.org_prefix}{self.short}医院"
         for b in ("门诊楼", "住院楼", "医技楼"):
             building = self.address(door, AddressLevel.BUILDING, b, located=True)
             self.house(

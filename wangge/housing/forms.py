@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from wangge.addresses.forms import STATUS_CHOICES
 from wangge.areas.forms import area_choices
 from wangge.areas.selectors import area_list
-from wangge.core.forms import FilterForm, ServiceForm, VersionedForm
+from wangge.core.forms import DATE_FILTER, FilterForm, ServiceForm, VersionedForm
 from wangge.housing.models import House, HouseUse, RentalStatus
 
 HOUSE_FIELDS = ["use", "rental_status", "owner_name", "owner_phone", "rooms", "floor_area"]
@@ -33,6 +33,9 @@ class HouseFilterForm(FilterForm):
     )
     area = forms.ChoiceField(label=_("区域"), required=False)
     status = forms.ChoiceField(label=_("状态"), required=False, choices=STATUS_CHOICES)
+    # The progress dashboard links here with these to list the houses behind a rate.
+    unverified_since = forms.DateField(label=_("自此日起未核实"), required=False, widget=DATE_FILTER)
+    uncollected = forms.BooleanField(label=_("未采集（无人居住、无单位）"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,10 +1,16 @@
 """Reads of actual housing, always from the user's scope."""
 
-from django.db.models import QuerySet
+import datetime
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from wangge.addresses.selectors import merge_proposal_detail, merge_proposal_list
+from wangge.collection.models import VerificationMark
 from wangge.core.selectors import clean_query, current_only, text_q, within_area
 from wangge.housing.models import House, HouseMergeProposal
+from wangge.people.choices import PersonStatus
+from wangge.people.models import Residence
+from wangge.units.models import Unit
 
 
 def house_list(
@@ -16,7 +22,11 @@ def house_list(
     rental_status: str = "",
     address: int | None = None,
     current: bool | None = None,
+    unverified_since: datetime.date | None = None,
+    uncollected: bool = False,
 ) -> QuerySet:
+    """`unverified_since` (no verification mark on or after that day) and `uncollected` (nobody active lives
+    there and no unit is registered at its address) are the drill-downs of the progress dashboard's rates."""
     houses = current_only(within_area(House.objects.visible_to(user), area), current)
     q = clean_query(q)
     if q:
@@ -27,7 +37,21 @@ def house_list(
             houses = houses.filter(**{field: value})
     if address is not None:
         houses = houses.filter(address_id=address)
+    if unverified_since:
+        marks = VerificationMark.objects.filter(house=OuterRef("pk"), verified_on__gte=unverified_since)
+        houses = houses.exclude(Exists(marks))
+    if uncollected:
+        houses = houses.exclude(collected_q())
     return houses.select_related("address", "grid")
+
+
+def collected_q() -> Q:
+    """采集: somebody active lives in the house now, or a current unit is registered at its address."""
+    residents = Residence.objects.filter(
+        house=OuterRef("pk"), ended_on__isnull=True, person__status=PersonStatus.ACTIVE
+    )
+    units = Unit.objects.filter(address=OuterRef("address_id"), ended_on__isnull=True)
+    return Q(Exists(residents)) | Q(Exists(units))
 
 
 def house_detail(*, user, pk: int) -> House:

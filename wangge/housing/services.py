@@ -107,13 +107,16 @@ def house_create(*, actor: Actor, address: StandardAddress, house_code: str = ""
 
 
 @transaction.atomic
-def house_update(*, actor: Actor, house: House, expected_version: int | None = None, **fields) -> dict:
+def house_update(
+    *, actor: Actor, house: House, expected_version: int | None = None, reason: str = "", **fields
+) -> dict:
     require_edit(actor)
     return update_record(
         house,
         actor=actor,
         fields=_clean({k: v for k, v in fields.items() if k in EDITABLE}),
         expected_version=expected_version,
+        reason=reason,
     )
 
 

@@ -19,10 +19,12 @@ from wangge.core.views import (
     address_crumbs,
     apply_errors,
     bound,
+    date_param,
     edit_page,
     end_page,
     field_rows,
     filter_form,
+    flag_param,
     get_or_404,
     optional_from_query,
     paginate,
@@ -59,6 +61,8 @@ def house_index(request):
         use=text_param(request, "use", 32),
         rental_status=text_param(request, "rental_status", 32),
         current=status_param(request),
+        unverified_since=date_param(request, "unverified_since"),
+        uncollected=flag_param(request, "uncollected"),
     )
     context = {
         "title": _("实有房屋"),

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from wangge.addresses.forms import STATUS_CHOICES, grid_field
 from wangge.areas.forms import area_choices
 from wangge.areas.selectors import area_list
-from wangge.core.forms import FilterForm, ServiceForm, VersionedForm
+from wangge.core.forms import DATE_FILTER, FilterForm, ServiceForm, VersionedForm
 from wangge.people.choices import Category, PersonStatus, Relation, Sex
 from wangge.people.models import Person, Residence
 
@@ -111,6 +111,9 @@ class PersonFilterForm(FilterForm):
         label=_("状态"), required=False, choices=[("", _("全部")), *PersonStatus.choices]
     )
     sex = forms.ChoiceField(label=_("性别"), required=False, choices=[("", _("全部")), *Sex.choices])
+    # The progress dashboard links here with these to list the people behind a rate.
+    unverified_since = forms.DateField(label=_("自此日起未核实"), required=False, widget=DATE_FILTER)
+    registered_since = forms.DateField(label=_("自此日起登记"), required=False, widget=DATE_FILTER)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

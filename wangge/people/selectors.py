@@ -1,7 +1,10 @@
 """Reads of actual population, always from the user's scope."""
 
-from django.db.models import Q, QuerySet
+import datetime
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from wangge.collection.models import VerificationMark
 from wangge.core.selectors import CJK, ID_LIKE, clean_query, current_only, within_area
 from wangge.people.models import Person, Residence
 
@@ -33,7 +36,11 @@ def person_list(
     sex: str = "",
     id_type: str = "",
     current: bool | None = None,
+    unverified_since: datetime.date | None = None,
+    registered_since: datetime.date | None = None,
 ) -> QuerySet:
+    """The filters `unverified_since` (no verification mark on or after that day) and `registered_since`
+    (record made on or after that day) are the drill-downs of the progress dashboard's rates."""
     people = current_only(within_area(Person.objects.visible_to(user), area), current)
     q = clean_query(q)
     if q:
@@ -42,6 +49,11 @@ def person_list(
         value = clean_query(value, 32)
         if value:
             people = people.filter(**{field: value})
+    if unverified_since:
+        marks = VerificationMark.objects.filter(person=OuterRef("pk"), verified_on__gte=unverified_since)
+        people = people.exclude(Exists(marks))
+    if registered_since:
+        people = people.filter(created_at__date__gte=registered_since)
     return people.select_related("grid")
 
 

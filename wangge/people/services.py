@@ -131,7 +131,9 @@ def person_create(*, actor: Actor, grid: Area, **fields) -> Person:
 
 
 @transaction.atomic
-def person_update(*, actor: Actor, person: Person, expected_version: int | None = None, **fields) -> dict:
+def person_update(
+    *, actor: Actor, person: Person, expected_version: int | None = None, reason: str = "", **fields
+) -> dict:
     require_edit(actor)
     if person.status == PersonStatus.DEREGISTERED:
         raise ValidationError({"status": [_("此人已注销，不能修改。")]})
@@ -141,7 +143,7 @@ def person_update(*, actor: Actor, person: Person, expected_version: int | None 
         fields["id_number"] = person.id_number
     fields, warnings = _clean(fields, id_type=id_type)
     _require_unique_document(fields, id_type=id_type, exclude_pk=person.pk)
-    diff = update_record(person, actor=actor, fields=fields, expected_version=expected_version)
+    diff = update_record(person, actor=actor, fields=fields, expected_version=expected_version, reason=reason)
     person.warnings = warnings
     return diff
 
@@ -197,7 +199,7 @@ def residence_create(
 
 @transaction.atomic
 def residence_update(
-    *, actor: Actor, residence: Residence, expected_version: int | None = None, **fields
+    *, actor: Actor, residence: Residence, expected_version: int | None = None, reason: str = "", **fields
 ) -> dict:
     require_edit(actor)
     if residence.ended_on:
@@ -207,7 +209,9 @@ def residence_update(
         others = residence.person.residences.filter(is_primary=True, ended_on__isnull=True)
         if others.exclude(pk=residence.pk).exists():
             raise ValidationError({"is_primary": [_("此人已有一处当前主要居住地，请先注销原居住登记。")]})
-    return update_record(residence, actor=actor, fields=allowed, expected_version=expected_version)
+    return update_record(
+        residence, actor=actor, fields=allowed, expected_version=expected_version, reason=reason
+    )
 
 
 @transaction.atomic

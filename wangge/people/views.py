@@ -14,6 +14,7 @@ from wangge.core.views import (
     apply_errors,
     area_crumbs,
     bound,
+    date_param,
     edit_page,
     end_page,
     field_rows,
@@ -91,6 +92,8 @@ def person_index(request):
         category=text_param(request, "category", 32),
         status=text_param(request, "status", 32),
         sex=text_param(request, "sex", 32),
+        unverified_since=date_param(request, "unverified_since"),
+        registered_since=date_param(request, "registered_since"),
     )
     context = {
         "title": _("实有人口"),

@@ -214,3 +214,35 @@ def test_booking_makes_a_task_for_the_worker_at_the_slot(world):
     )
     assert Appointment.objects.count() == 1
     assert appointments.public_address_text(world.a1.room) == world.a1.building.full_text
+
+
+def test_area_coverage_counted_by_the_database_matches_the_sum_of_its_grids(
+    world, django_assert_max_num_queries
+):
+    address_create(actor=SYSTEM, level=AddressLevel.ROOM, name="302室", parent=world.a1.building)
+    services.visit_record(actor=as_(world.users.grid_worker), address=world.a1.room, outcome="met")
+    services.person_verify(actor=as_(world.users.grid_worker), person=world.a1.person)
+    services.visit_record(actor=as_(world.users.grid_worker_b), address=world.b1.room, outcome="met")
+    admin = world.users.district_admin
+
+    def totals(nodes):
+        return [
+            sum(getattr(n, f) for n in nodes) for f in ("flats", "flats_visited", "people", "people_verified")
+        ]
+
+    grids = {
+        g: selectors.coverage_children(user=admin, area=g)
+        for g in (world.grid_a1, world.grid_a2, world.grid_b1)
+    }
+    # The district's streets: a fixed number of queries however many flats lie under them.
+    with django_assert_max_num_queries(6):
+        streets = selectors.coverage_children(user=admin, area=world.district)
+    by_code = {n.obj.code: n for n in streets}
+    street_a, street_b = by_code[world.street_a.code], by_code[world.street_b.code]
+    assert [street_a.flats, street_a.flats_visited, street_a.people, street_a.people_verified] == [
+        a + b for a, b in zip(totals(grids[world.grid_a1]), totals(grids[world.grid_a2]), strict=True)
+    ]
+    assert [street_b.flats, street_b.flats_visited, street_b.people, street_b.people_verified] == totals(
+        grids[world.grid_b1]
+    )
+    assert street_a.flats_visited == 1 and street_a.people_verified == 1 and street_b.flats_visited == 1

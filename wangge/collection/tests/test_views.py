@@ -1,6 +1,8 @@
 """Collection pages and the task API: scope (out of scope is 404), roles, bad input never 500, the public
 booking page (no personal data, rate-limited)."""
 
+from html.parser import HTMLParser
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -9,7 +11,7 @@ from django.urls import reverse
 from wangge.accounts.services import team_add_member
 from wangge.collection import appointments, services
 from wangge.collection.choices import TaskKind, TaskState
-from wangge.collection.models import Task
+from wangge.collection.models import BookingAttempt, Task
 from wangge.collection.tests.device import Device, change
 from wangge.core.actor import Actor
 from wangge.core.tests.test_api import Api
@@ -136,7 +138,33 @@ def test_door_notes_and_public_booking(world):
     for _ in range(5):
         response = resident.post(url, {"starts_at": slot, "phone": "13912345678"})
     assert response.status_code == 429
-    assert resident.get(reverse("booking:booking", args=["nope"])).status_code == 404
+    # The count is in the database, not in one process's memory: another process (here: an emptied cache)
+    # still refuses, and from another address too, since the note's own limit is used up.
+    cache.clear()
+    assert resident.post(url, {"starts_at": slot, "phone": "13912345678"}).status_code == 429
+    other = Client(REMOTE_ADDR="10.0.0.9")
+    assert other.post(url, {"starts_at": slot, "phone": "13912345678"}).status_code == 429
+    assert BookingAttempt.objects.filter(door_note=note).count() == 9
+
+
+def test_booking_limit_per_client_address_spans_notes(world):
+    addresses = (world.a1.room, world.a1.door, world.a1.building, world.a1.road)
+    notes = [
+        appointments.door_note_for(actor=Actor(user, "web"), address=address)
+        for user in (world.users.grid_worker, world.users.grid_manager)
+        for address in addresses
+    ]
+    resident = Client(REMOTE_ADDR="10.0.0.7")
+    # Four tries on each of five notes: no note reaches its own limit, the address reaches its 20.
+    statuses = [
+        resident.post(reverse("booking:booking", args=[note.token]), {"phone": ""}).status_code
+        for note in notes[:5]
+        for _ in range(4)
+    ]
+    assert statuses == [200] * 20
+    fresh_note = reverse("booking:booking", args=[notes[5].token])
+    assert Client(REMOTE_ADDR="10.0.0.7").post(fresh_note, {"phone": ""}).status_code == 429
+    assert Client(REMOTE_ADDR="10.0.0.8").post(fresh_note, {"phone": ""}).status_code == 200
 
 
 def test_task_api_lists_and_acts(world, task):
@@ -166,3 +194,36 @@ def test_task_api_lists_and_acts(world, task):
         "/collection/visits", {"address": world.a1.room.pk, "outcome": "empty", "accuracy_m": -1}
     )
     assert visit.status_code == 422
+
+
+class _Ids(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: list[str] = []
+        self.labelled: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+        if tag == "label" and "for" in attrs:
+            self.labelled.add(attrs["for"])
+
+
+def test_shift_page_has_one_form_per_grid_with_unique_ids(world):
+    chief = login(world, "district_admin")
+    page = chief.get(reverse("collection:shifts")).content.decode()
+    parser = _Ids()
+    parser.feed(page)
+    inputs = [i for i in parser.ids if i.startswith(("id_kind", "id_starts", "id_ends"))]
+    assert len(inputs) == 3 * 3  # three grids, three fields each
+    assert len(parser.ids) == len(set(parser.ids))
+    assert set(inputs) <= parser.labelled
+    response = chief.post(
+        reverse("collection:shifts"),
+        {"grid": world.grid_a2.pk, "kind": "night", "starts": "25:00", "ends": "21:00"},
+    )
+    parser = _Ids()
+    parser.feed(response.content.decode())
+    assert len(parser.ids) == len(set(parser.ids))
+    assert 'value="21:00"' in response.content.decode()  # the posted row keeps what was typed

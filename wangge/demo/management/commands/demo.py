@@ -11,14 +11,20 @@ from wangge.demo.scales import SCALES
 
 
 class Command(BaseCommand):
-    help = "构建演示区（海沧区，合成数据），写出演示账号到 var/demo-accounts.json，然后启动服务。"
+    help = (
+        "构建演示区（海沧区或沭阳县，合成数据）并模拟进行中的采集行动，"
+        "写出演示账号到 var/demo-accounts.json，然后启动服务。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--scale",
             choices=sorted(SCALES),
             default="small",
-            help="tiny：数百人（测试用）；small：一个街道约两万人（默认）；haicang：4 个街道、430 个采集网格、约 39 万人。",
+            help=(
+                "tiny：数百人（测试用）；small：一个街道约两万人（默认）；haicang：4 个街道、430 个采集网格、约 39 万人；"
+                "county：沭阳县，1715 个采集网格、约 170 万人。"
+            ),
         )
         parser.add_argument("--seed", type=int, default=0, help="随机种子；同一种子得到同样的数据。")
         parser.add_argument(
@@ -61,6 +67,19 @@ class Command(BaseCommand):
             )
             self.say(
                 "记录数：" + "，".join(f"{label} {count:,}" for label, count in sorted(result.counts.items()))
+            )
+            steps = {
+                k.removeprefix("campaign_"): v for k, v in result.phases.items() if k.startswith("campaign_")
+            }
+            self.say(
+                f"采集行动 {sum(steps.values()):.1f} 秒（"
+                + "，".join(f"{name} {seconds:.1f} 秒" for name, seconds in steps.items())
+                + "）："
+                + "，".join(f"{name} {count:,}" for name, count in sorted(result.campaign.items()))
+            )
+            self.say(
+                f"CPU 时间 {result.phases.get('cpu_total', 0):.1f} 秒"
+                f"（其中登记数据 {result.phases.get('cpu_register', 0):.1f} 秒）"
             )
         else:
             if (existing.scale, existing.seed) != (scale, seed):

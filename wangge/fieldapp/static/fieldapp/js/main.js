@@ -23,6 +23,7 @@ const ROUTES = [
   [/^person-add\/(?<id>[^/]+)$/, screens.personAddScreen],
   [/^residence-end\/(?<id>[^/]+)$/, screens.residenceEndScreen],
   [/^house-edit\/(?<id>[^/]+)$/, screens.houseEditScreen],
+  [/^recheck\/(?<id>\d+)$/, screens.recheckScreen],
   [/^outbox$/, screens.outboxScreen],
   [/^me$/, meScreen],
 ];
@@ -197,6 +198,13 @@ async function meScreen() {
 async function logout() {
   const count = await pending();
   if (count && !confirm(t("logout_pending", { count }))) return;
+  // Revoke the token on the server when there is a connection (waiting at most 3 s for a poor one); the device
+  // is wiped either way.
+  const session = (await getMeta("session")) || {};
+  if (session.token && navigator.onLine) {
+    const revoke = call("auth/logout", { method: "POST", token: session.token }).catch(() => {});
+    await Promise.race([revoke, new Promise((resolve) => setTimeout(resolve, 3000))]);
+  }
   await wipe();
   sessionStorage.removeItem("wangge-field-notice");
   location.hash = "#/login";

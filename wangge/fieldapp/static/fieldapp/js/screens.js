@@ -6,7 +6,8 @@ import { h } from "./dom.js";
 import { checkResidentId } from "./idcard.js";
 import { t } from "./i18n.js";
 import { isoLocal, pendingCount } from "./outbox.js";
-import { getMeta, getRecord, outboxItems, recordKey } from "./store.js";
+import { FIELD_INPUTS, MAX_VALUE, findingErrors, itemState, recheckChange, verdictCounts, verdictsFor, withRechecks } from "./rechecks.js";
+import { getMeta, getRecheck, getRecord, outboxItems, rechecksAll, recordKey } from "./store.js";
 import { status as syncStatus, syncNow } from "./sync.js";
 import { inCurrentShift, orderTasks, shiftAt } from "./tasks.js";
 import { facts, field, input, label, select, showErrors, today, when } from "./ui.js";
@@ -30,9 +31,10 @@ function addressTitle(address) {
 export async function tasksScreen() {
   const grid = await snapshot();
   const shifts = (await getMeta("shifts")) || [];
+  const [rechecks, outbox] = await Promise.all([rechecksAll(), outboxItems()]);
   const now = new Date();
   const codeOf = (task) => (grid.addressById.get(task.address_id) || {}).code;
-  const tasks = orderTasks(grid.tasks, { shifts, now, codeOf });
+  const tasks = orderTasks(withRechecks(grid.tasks, rechecks, outbox), { shifts, now, codeOf });
   const body = [];
   const gridIds = [...new Set(tasks.map((task) => task.grid_id))];
   const shiftNames = gridIds.map((id) => label("shift", shiftAt(shifts, id, now)));
@@ -44,17 +46,25 @@ export async function tasksScreen() {
       { class: "list", id: "task-list" },
       tasks.map((task) => {
         const current = inCurrentShift(task, shifts, now);
+        const recheck = task.recheck;
         return h(
           "li",
           null,
           h(
             "a",
-            { class: current ? "item current-shift" : "item", href: `#/task/${task.id}`, "data-task": task.id },
+            {
+              class: current ? "item current-shift" : "item",
+              href: recheck ? `#/recheck/${recheck.id}` : `#/task/${task.id}`,
+              "data-task": task.id,
+              "data-recheck": recheck ? recheck.id : null,
+            },
             h(
               "div",
               { class: "row" },
-              h("span", { class: "name" }, label("kind", task.kind)),
-              h("span", { class: task.state === "in_progress" ? "tag info" : "tag" }, label("state", task.state)),
+              h("span", { class: "name" }, recheck ? recheck.title || label("recheck.kind", recheck.kind) : label("kind", task.kind)),
+              recheck
+                ? h("span", { class: "tag info", "data-badge": "recheck" }, t("recheck.badge"))
+                : h("span", { class: task.state === "in_progress" ? "tag info" : "tag" }, label("state", task.state)),
             ),
             h("div", null, task.address_text || addressTitle(grid.addressById.get(task.address_id))),
             h(
@@ -79,6 +89,8 @@ export async function taskScreen({ id }) {
   const grid = await snapshot();
   const address = grid.addressById.get(task.address_id);
   const open = task.state === "open" || task.state === "in_progress";
+  // A re-check task is finished by recording its item, not by "task done".
+  const recheck = task.kind === "recheck" ? (await rechecksAll()).find((item) => item.task_id === task.id) : null;
   const reason = h("textarea", { id: "f-reason", name: "reason", maxlength: 500 });
   const note = h("textarea", { id: "f-note", name: "note", maxlength: 500 });
   const body = [
@@ -110,12 +122,14 @@ export async function taskScreen({ id }) {
           ? h("a", { class: "btn primary", href: `#/visit/${task.address_id}?task=${task.id}`, id: "task-visit" }, t("record_visit"))
           : null,
       ),
-      h(
-        "form",
-        { class: "stacked card", id: "task-done-form", onsubmit: (e) => (e.preventDefault(), taskOp(task, "task.done", note.value.trim() ? { note: note.value.trim() } : {})) },
-        field("note", t("done_note"), note),
-        h("button", { class: "btn primary block", type: "submit", id: "task-done" }, t("task_done")),
-      ),
+      recheck
+        ? h("a", { class: "btn primary block", href: `#/recheck/${recheck.id}`, id: "task-recheck" }, t("recheck.open"))
+        : h(
+            "form",
+            { class: "stacked card", id: "task-done-form", onsubmit: (e) => (e.preventDefault(), taskOp(task, "task.done", note.value.trim() ? { note: note.value.trim() } : {})) },
+            field("note", t("done_note"), note),
+            h("button", { class: "btn primary block", type: "submit", id: "task-done" }, t("task_done")),
+          ),
       h(
         "form",
         {
@@ -139,6 +153,146 @@ export async function taskScreen({ id }) {
 async function taskOp(task, op, payload) {
   await queue({ op, target: { type: "task", id: task.id }, payload, summary: `${t(`op.${op}`)} · ${task.address_text || ""}` });
   go(op === "task.start" ? `#/task/${task.id}` : "#/tasks");
+}
+
+// --- a re-check, field by field ----------------------------------------------------------------------------
+
+function fieldLabel(field, fallback) {
+  const key = `rfield.${field}`;
+  const text = t(key);
+  return text === key ? fallback || field : text;
+}
+
+/** A recorded or chosen value in the app's language: choice codes through the dictionary, else the server's label. */
+function choiceText(field, value, fallback) {
+  const spec = FIELD_INPUTS[field];
+  const text = spec && spec.group ? label(spec.group, value) : String(value);
+  return text === String(value) && fallback ? fallback : text;
+}
+
+function shownValue(entry) {
+  if (entry.value === "" || entry.value === null || entry.value === undefined) return "—";
+  return choiceText(entry.field, entry.value, entry.display);
+}
+
+function foundInput(entry) {
+  const field = entry.field;
+  const spec = FIELD_INPUTS[field] || {};
+  const props = { id: `f-rf-${field}`, name: `found-${field}`, autocomplete: "off", "data-found": field };
+  const choices = entry.choices || (spec.choices ? spec.choices.map((code) => [code, ""]) : null);
+  if (choices) {
+    return h(
+      "select",
+      props,
+      h("option", { value: "" }, t("recheck.choose")),
+      choices.map(([value, text]) => h("option", { value }, choiceText(field, value, text))),
+    );
+  }
+  const type = spec.type === "number" ? "text" : spec.type || "text";
+  return h("input", {
+    ...props,
+    type,
+    maxlength: MAX_VALUE,
+    inputmode: spec.type === "number" ? (spec.integer ? "numeric" : "decimal") : spec.type === "tel" ? "tel" : null,
+  });
+}
+
+/** One field of the item: what was recorded, three big buttons, and the value found when it is not right. */
+function fieldChecker(entry, findings) {
+  const finding = { verdict: null, value: "" };
+  findings[entry.field] = finding;
+  const input = foundInput(entry);
+  const hint = h("small", null);
+  const found = h("div", { class: "found", hidden: true }, h("label", { for: input.id }, t("recheck.found_value")), input, hint);
+  input.addEventListener("input", () => (finding.value = input.value));
+  input.addEventListener("change", () => (finding.value = input.value));
+  const buttons = verdictsFor(entry).map((verdict) =>
+    h(
+      "button",
+      {
+        class: `btn verdict-${verdict}`,
+        type: "button",
+        "data-verdict": verdict,
+        "aria-pressed": "false",
+        onclick: () => choose(verdict),
+      },
+      t(`verdict.${verdict}`),
+    ),
+  );
+  function choose(verdict) {
+    finding.verdict = verdict;
+    for (const button of buttons) button.setAttribute("aria-pressed", String(button.dataset.verdict === verdict));
+    found.hidden = verdict === "right";
+    hint.textContent = verdict === "corrected" ? t("recheck.found_hint_corrected") : t("recheck.found_hint_wrong");
+  }
+  const section = h(
+    "section",
+    { class: "card field recheck-field", "data-field": entry.field },
+    h("div", { class: "row" }, h("strong", null, fieldLabel(entry.field, entry.label))),
+    h("div", null, h("small", null, t("recheck.recorded_as")), " ", h("span", { class: "recorded" }, shownValue(entry))),
+    h("div", { class: buttons.length === 2 ? "verdicts two" : "verdicts", role: "group", "aria-label": fieldLabel(entry.field, entry.label) }, buttons),
+    found,
+    h("div", { class: "error", id: `err-rf-${entry.field}`, role: "alert" }),
+  );
+  section.choose = choose;
+  return section;
+}
+
+export async function recheckScreen({ id }) {
+  const item = await getRecheck(Number(id));
+  if (!item) return notFound();
+  const state = itemState(item, await outboxItems());
+  const head = h(
+    "section",
+    { class: "card" },
+    h("div", { class: "row" }, h("h1", { id: "recheck-title" }, item.title || label("recheck.kind", item.kind)), h("span", { class: "tag info" }, t("recheck.badge"))),
+    facts([
+      [t("recheck.record_kind"), label("recheck.kind", item.kind)],
+      item.address_text ? [t("address"), item.address_text] : null,
+      item.grid_name ? [t("recheck.grid"), item.grid_name] : null,
+      item.round_name ? [t("recheck.round"), item.round_name] : null,
+      [t("due"), item.due_on || "—"],
+    ]),
+  );
+  if (state !== "open") {
+    const text = state === "queued" ? t("recheck.queued") : state === "sent" ? t("recheck.sent") : t("recheck.closed");
+    return { title: t("recheck.title"), tab: "tasks", back: true, body: [head, h("p", { class: "notice ok", id: "recheck-state" }, text)] };
+  }
+  const findings = {};
+  const checkers = item.fields.map((entry) => fieldChecker(entry, findings));
+  const note = h("textarea", { id: "f-note", name: "note", maxlength: 500 });
+  const form = h(
+    "form",
+    {
+      class: "stacked",
+      id: "recheck-form",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const problems = findingErrors(item, findings);
+        const errors = Object.fromEntries(Object.entries(problems).map(([name, key]) => [`rf-${name}`, t(key)]));
+        if (item.task_id == null) errors.note = t("recheck.no_task");
+        if (showErrors(form, errors)) {
+          const first = form.querySelector(".field.invalid");
+          if (first) first.scrollIntoView({ block: "center" });
+          return;
+        }
+        const change = recheckChange(item, findings, note.value);
+        const counts = verdictCounts(change.payload);
+        await queue({ ...change, summary: `${t("op.recheck.record")} · ${item.title || ""} · ${t("recheck.summary", counts)}` });
+        go("#/tasks");
+      },
+    },
+    h("p", { class: "muted" }, t("recheck.intro")),
+    h(
+      "button",
+      { class: "btn block", type: "button", id: "recheck-all-right", onclick: () => checkers.forEach((section) => section.choose("right")) },
+      t("recheck.all_right"),
+    ),
+    checkers,
+    field("note", t("recheck.note"), note),
+    h("button", { class: "btn primary block", type: "submit", id: "save-recheck" }, t("recheck.submit")),
+  );
+  return { title: t("recheck.title"), tab: "tasks", back: true, body: [head, form] };
 }
 
 // --- the coverage tree -------------------------------------------------------------------------------------

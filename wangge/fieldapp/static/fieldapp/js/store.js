@@ -3,6 +3,7 @@
 //            keyed "type:id" ("type:ref:<uuid>" for a record created on the phone)
 //   outbox   every change the worker made, in order, with its state (pending / sent / conflict / rejected)
 //   meta     session (token, user), the sync cursor, the last successful sync, refs → ids, shifts
+//   rechecks the re-check items assigned to this worker (GET /api/v1/rechecks/mine), replaced on each sync
 // The device id is not personal and outlives a logout, so it sits in localStorage.
 // idb from npm, served by Django under static vendor/ (a relative path rather than an import map, which
 // older phone browsers lack).
@@ -10,16 +11,22 @@ import { deleteDB, openDB } from "../../vendor/idb/build/index.js";
 
 export const DB_NAME = "wangge-field";
 const DEVICE_KEY = "wangge-field-device";
+// Bumped with each new store; upgrade() runs every step above the version the phone already has, so a phone
+// with a queue of unsent changes keeps it across an app update.
+const DB_VERSION = 2;
 
 let dbPromise = null;
 
 function db() {
   if (!dbPromise) {
-    dbPromise = openDB(DB_NAME, 1, {
-      upgrade(database) {
-        database.createObjectStore("records", { keyPath: "key" }).createIndex("type", "type");
-        database.createObjectStore("outbox", { keyPath: "uuid" }).createIndex("seq", "seq", { unique: true });
-        database.createObjectStore("meta");
+    dbPromise = openDB(DB_NAME, DB_VERSION, {
+      upgrade(database, oldVersion) {
+        if (oldVersion < 1) {
+          database.createObjectStore("records", { keyPath: "key" }).createIndex("type", "type");
+          database.createObjectStore("outbox", { keyPath: "uuid" }).createIndex("seq", "seq", { unique: true });
+          database.createObjectStore("meta");
+        }
+        if (oldVersion < 2) database.createObjectStore("rechecks", { keyPath: "id" });
       },
       blocking() {
         // Another tab is wiping the database: let it.
@@ -136,6 +143,22 @@ export async function pruneOutbox(keepDays = 14) {
 
 export async function putOutboxItem(item) {
   return (await db()).put("outbox", item);
+}
+
+/** The worker's re-check items as the server listed them just now (the list is whole: what left it is gone). */
+export async function replaceRechecks(items) {
+  const tx = (await db()).transaction("rechecks", "readwrite");
+  await tx.store.clear();
+  for (const item of items) await tx.store.put(item);
+  await tx.done;
+}
+
+export async function rechecksAll() {
+  return (await db()).getAll("rechecks");
+}
+
+export async function getRecheck(id) {
+  return (await db()).get("rechecks", id);
 }
 
 /** Logging out, a disabled account, another user: nothing of this user stays on the phone. */
