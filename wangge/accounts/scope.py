@@ -1,24 +1,64 @@
 """Where a user may look: the collection grids inside their current assignments. Every read scopes through here.
 
-Computed afresh on every call, so an assignment that ends takes its areas away at the next request, whether
-that request carries a session or an API token issued before.
+Read afresh for every request (once per request: RequestScopeMiddleware keeps the user's current assignments
+for the length of one request; an assignment added or ended during it clears that), so an assignment that ends
+takes its areas away at the next request, whether that request carries a session or an API token issued before.
+Outside a request (commands, background jobs, tests calling selectors) every call reads the assignments.
 """
 
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db.models import Q, QuerySet
 
 from wangge.areas.models import Area, AreaLevel
 
+# user id → [(area code or None, police grid id or None)] of the current request; None outside a request.
+_request_assignments: ContextVar[dict | None] = ContextVar("wangge_request_assignments", default=None)
+
+
+def current_assignments(user) -> list[tuple[str | None, int | None]]:
+    memo = _request_assignments.get()
+    if memo is not None and user.pk in memo:
+        return memo[user.pk]
+    held = [
+        (assignment.area.code if assignment.area_id else None, assignment.police_grid_id)
+        for assignment in user.assignments.current().select_related("area")
+    ]
+    if memo is not None:
+        memo[user.pk] = held
+    return held
+
+
+def forget_assignments() -> None:
+    """An assignment was added or ended: the rest of this request reads them again."""
+    memo = _request_assignments.get()
+    if memo:
+        memo.clear()
+
+
+class RequestScopeMiddleware:
+    """A dashboard asks the scope a dozen times; within one request the assignments are read once."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_assignments.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_assignments.reset(token)
+
 
 def visible_area_q(user) -> Q:
     """Areas inside the user's area subtrees, plus the collection grids their police grids cover."""
     q = Q(pk__in=[])
-    for assignment in user.assignments.current().select_related("area"):
-        if assignment.area_id:
-            q |= Q(code__startswith=assignment.area.code)
+    for area_code, police_grid_id in current_assignments(user):
+        if area_code is not None:
+            q |= Q(code__startswith=area_code)
         else:
-            q |= Q(police_grids=assignment.police_grid_id)
+            q |= Q(police_grids=police_grid_id)
     return q
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts.models import Assignment, Team, TeamMember, User
 from wangge.accounts.roles import can_manage_teams, can_manage_users, role_rank
+from wangge.accounts.scope import forget_assignments
 from wangge.accounts.selectors import grantable_police_grids
 from wangge.areas.models import Area, AreaLevel, PoliceGrid
 from wangge.core.actor import Actor
@@ -146,7 +147,9 @@ def assignment_add(
         raise ValidationError({"area": [_("该用户已任职于此区域。")]})
     if police_grid is not None and current.filter(police_grid=police_grid).exists():
         raise ValidationError({"police_grid": [_("该用户已任职于此警格。")]})
-    return create_record(Assignment, actor=actor, user=user, area=area, police_grid=police_grid)
+    assignment = create_record(Assignment, actor=actor, user=user, area=area, police_grid=police_grid)
+    forget_assignments()
+    return assignment
 
 
 @transaction.atomic
@@ -172,7 +175,9 @@ def assignment_end(*, actor: Actor, assignment: Assignment, reason: str) -> dict
                 ]
             }
         )
-    return end_record(assignment, actor=actor, reason=reason)
+    result = end_record(assignment, actor=actor, reason=reason)
+    forget_assignments()
+    return result
 
 
 # --- grid teams --------------------------------------------------------------------------------------------

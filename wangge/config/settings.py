@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "wangge.accounts.scope.RequestScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Refuses an upload above WANGGE_MAX_UPLOAD_MB before its body is read.
     "wangge.transfer.uploads.upload_limit",

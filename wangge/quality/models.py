@@ -31,16 +31,18 @@ WORKER_COUNTERS = (*COUNTERS, "own_people_verified", "own_houses_verified")
 class CampaignQuerySet(ScopedQuerySet):
     def visible_to(self, user):
         """A campaign is seen by whoever sees its area, and by everyone working under it (its period is theirs)."""
-        from wangge.accounts.scope import visible_area_q
+        from wangge.accounts.scope import current_assignments, visible_area_q
         from wangge.areas.models import Area
 
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
         visible = Area.objects.filter(visible_area_q(user))
         # The areas above the user's own: a street admin must know the district's campaign that sets their period.
-        held = [a.area.code for a in user.assignments.current().select_related("area") if a.area_id]
-        police = user.assignments.current().filter(police_grid__isnull=False).values("police_grid")
-        held += Area.objects.filter(police_grids__in=police).values_list("code", flat=True)
+        assignments = current_assignments(user)
+        held = [code for code, _police_grid in assignments if code is not None]
+        police = [police_grid for code, police_grid in assignments if code is None]
+        if police:
+            held += Area.objects.filter(police_grids__in=police).values_list("code", flat=True)
         above = {code[:n] for code in held for n in (6, 9) if n < len(code)}
         return self.filter(Q(area__in=visible.values("pk")) | Q(area__code__in=above))
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from wangge.accounts.scope import visible_grid_ids
+from wangge.accounts.scope import current_assignments, visible_grid_ids
 from wangge.areas.models import CODE_LENGTH, LEVEL_ORDER, Area, AreaLevel
 from wangge.quality import rollup
 from wangge.quality.models import COUNTERS, WORKER_COUNTERS, GridDayStat, WorkerDayStat
@@ -121,13 +121,7 @@ def _whole_subtree_visible(user, code: str) -> bool:
     """Whether the user's scope holds everything under `code` (then rows need no scope filter at all)."""
     if user is SYSTEM:
         return True
-    codes = getattr(user, "_quality_area_codes", None)
-    if codes is None:
-        # Read once per user object: one request asks this several times.
-        codes = list(
-            user.assignments.current().filter(area__isnull=False).values_list("area__code", flat=True)
-        )
-        user._quality_area_codes = codes
+    codes = [area_code for area_code, _police_grid in current_assignments(user) if area_code is not None]
     return bool(code) and any(code.startswith(c) for c in codes)
 
 

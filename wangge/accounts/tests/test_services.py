@@ -266,3 +266,32 @@ def test_member_input_is_checked(world):
     with pytest.raises(ValidationError) as exc:
         team_member_end(actor=chief, member=member, reason="")
     assert "reason" in exc.value.message_dict
+
+
+def test_within_one_request_the_scope_is_read_once_and_a_change_of_assignment_is_seen_at_once(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wangge.accounts.scope import RequestScopeMiddleware
+
+    admin = as_user(world.users.street_admin)
+    worker = world.users.grid_worker
+    old = worker.assignments.get()
+    seen = []
+
+    def request_body(request):
+        with CaptureQueriesContext(connection) as reads:
+            first = visible_people(worker)
+            assert visible_people(worker) == first
+        seen.append(first)
+        assignments_read = [q for q in reads.captured_queries if "accounts_assignment" in q["sql"]]
+        assert len(assignments_read) == 1
+        assignment_add(actor=admin, user=worker, area=world.grid_a2)
+        seen.append(visible_people(worker))
+        assignment_end(actor=admin, assignment=old, reason="调整网格")
+        seen.append(visible_people(worker))
+        return None
+
+    RequestScopeMiddleware(request_body)(object())
+    a1, a2 = world.a1.person.pk, world.a2.person.pk
+    assert seen == [{a1}, {a1, a2}, {a2}]
