@@ -15,9 +15,11 @@ How rows reach the database:
 """
 
 import datetime
+import decimal
 import enum
 import json
 import operator
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +32,15 @@ from django.utils.translation import gettext_lazy as _
 
 from wangge.core.actor import Actor
 from wangge.core.models import ChangeAction, ChangeRecord, RegisterRecord
-from wangge.core.services import PLAIN_TYPES, actor_fields, creation_changes, field_diff, field_values
+from wangge.core.services import (
+    AUDIT_SKIP,
+    PLAIN_TYPES,
+    actor_fields,
+    audit_value,
+    creation_changes,
+    field_diff,
+    field_values,
+)
 
 # Rows per IN (…) lookup: far below SQLite's 32,766 bound parameters, few round trips on PostgreSQL.
 LOOKUP_CHUNK = 5000
@@ -180,8 +190,8 @@ class _Writer:
         with self.cursor() as cursor:
             if self.connection.vendor == "postgresql":
                 with cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
-                    for obj in instances:
-                        copy.write_row(values(obj))
+                    for part in chunks(instances, WRITE_CHUNK):
+                        copy.write(copy_text([values(obj) for obj in part]))
             else:
                 marks = ", ".join(["%s"] * len(fields))
                 sql = f"INSERT INTO {self.table} ({columns}) VALUES ({marks})"
@@ -191,6 +201,36 @@ class _Writer:
             if not isinstance(obj, dict):
                 obj._state.adding = False
                 obj._state.db = self.using
+
+    def insert_values(self, attnames: Sequence[str], parts: Iterable[Sequence[Sequence]]) -> None:
+        """INSERT rows of plain values in `attnames` order (JSON columns as JSON text), given in chunks: no
+        model instances.
+
+        PostgreSQL: one COPY, each chunk written as COPY text built column by column (psycopg's write_row
+        per row costs three times as much on these rows), so the server takes in a chunk while the caller
+        builds the next; SQLite: executemany per chunk."""
+        opts = self.model._meta
+        fields = [next(f for f in opts.concrete_fields if f.attname == a) for a in attnames]
+        columns = ", ".join(self.quote(f.column) for f in fields)
+        with self.cursor() as cursor:
+            if self.connection.vendor == "postgresql":
+                with cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
+                    for part in parts:
+                        if part:
+                            copy.write(copy_text(part))
+                return
+            preps = [None if isinstance(f, models.JSONField) else self.prep(f) for f in fields]
+            marks = ", ".join(["%s"] * len(fields))
+            sql = f"INSERT INTO {self.table} ({columns}) VALUES ({marks})"
+            for part in parts:
+                if any(preps):
+                    values = [
+                        [p(v) if p else _plain(v) for v, p in zip(row, preps, strict=True)] for row in part
+                    ]
+                else:
+                    values = [[_plain(v) for v in row] for row in part]
+                if values:
+                    cursor.executemany(sql, values)
 
     def update(self, instances: list[models.Model], names: list[str], read_versions: dict | None) -> None:
         """UPDATE by primary key; with read_versions ({pk: version as read}) only rows nobody changed since."""
@@ -221,6 +261,187 @@ class _Writer:
             )
 
 
+# --- plain rows: COPY text and audit JSON without model instances -------------------------------------------
+
+
+def _copy_str(value: str) -> str:
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+def _copy_other(value) -> str:
+    if isinstance(value, enum.Enum):
+        return _copy_value(value.value)
+    if isinstance(value, datetime.date | datetime.time):  # datetime is a date
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | float):
+        return str(value)
+    return _copy_str(str(value))
+
+
+_COPY_BY_TYPE: dict[type, Callable] = {
+    str: _copy_str,
+    int: str,
+    bool: lambda v: "t" if v else "f",
+    type(None): lambda v: "\\N",
+    datetime.date: datetime.date.isoformat,
+    datetime.datetime: datetime.datetime.isoformat,
+}
+
+
+def _copy_value(value) -> str:
+    return _COPY_BY_TYPE.get(type(value), _copy_other)(value)
+
+
+_ESCAPED = re.compile(r"[\\\t\n\r]")
+
+
+def _copy_column(column: tuple) -> list | tuple:
+    """One column of a chunk as COPY text, converted column by column: a constant once, a column of clean
+    strings as it is (one scan of the joined text), others value by value."""
+    first = column[0]
+    kinds = set(map(type, column))
+    if len(kinds) == 1 and column.count(first) == len(column):
+        return [_copy_value(first)] * len(column)
+    if kinds == {str}:
+        return column if not _ESCAPED.search("".join(column)) else list(map(_copy_str, column))
+    if kinds == {int}:
+        return list(map(str, column))
+    return list(map(_copy_value, column))
+
+
+def copy_text(rows: Sequence[Sequence]) -> str:
+    """Rows in PostgreSQL's COPY text format: tab between values, \\N for NULL, backslash escapes."""
+    if not rows:
+        return ""
+    columns = [_copy_column(column) for column in zip(*rows, strict=True)]
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+
+
+_json_str = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes for a str
+
+
+def _json_value(value) -> str:
+    """One audit value (audit_value's result) as JSON, as json.dumps(ensure_ascii=False) writes it."""
+    kind = type(value)
+    if kind is str:
+        return _json_str(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _creation_parts(name: str, column: tuple) -> list:
+    """`"name": [null, value]` of each value of one column (None where the value is empty)."""
+    key = _json_str(name) + ": [null, "
+    first = column[0]
+    kinds = set(map(type, column))
+    if len(kinds) == 1 and type(first) in PLAIN_TYPES and column.count(first) == len(column):
+        part = None if first is None or first == "" else f"{key}{_json_value(first)}]"
+        return [part] * len(column)
+    if kinds <= {str, type(None)}:
+        return [f"{key}{_json_str(v)}]" if v else None for v in column]
+    parts = []
+    for value in column:
+        if type(value) not in PLAIN_TYPES:
+            value = audit_value(value)
+        parts.append(None if value is None or value == "" else f"{key}{_json_value(value)}]")
+    return parts
+
+
+def creation_jsons(names: Sequence[str], rows: Sequence[Sequence]) -> list[str]:
+    """creation_changes() of records with these field values, as JSON text: {"name": [null, value], …} of
+    every non-empty value except the id, timestamps and version, exactly the text json.dumps writes for it."""
+    if not rows:
+        return []
+    columns = [
+        _creation_parts(name, column)
+        for name, column in zip(names, zip(*rows, strict=True), strict=True)
+        if name not in AUDIT_SKIP
+    ]
+    return ["{" + ", ".join(filter(None, parts)) + "}" for parts in zip(*columns, strict=True)]
+
+
+def creation_json(names: Sequence[str], values: Sequence) -> str:
+    return creation_jsons(names, [values])[0]
+
+
+AUDIT_COLUMNS = (
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "action",
+    "changes",
+    "reason",
+    "user_id",
+    "username",
+    "source",
+    "ip",
+    "device",
+    "file",
+    "at",
+)
+
+
+def create_rows(
+    model: type[models.Model],
+    rows: Sequence[dict],
+    *,
+    actor: Actor,
+    reprs: Sequence[str],
+    tick: Tick | None = None,
+) -> list[int]:
+    """create_records for plain values ({attname: value}, defaults filled in as build() does): the records and
+    one create record each, no model instance for any of them. `reprs` are the records' str() for the audit.
+    Returns the new ids, in the order of the rows."""
+    if not rows:
+        return []
+    opts = model._meta
+    fields = opts.concrete_fields
+    names = [f.attname for f in fields]
+    defaults = {f.attname: f.get_default() for f in fields}
+    if issubclass(model, RegisterRecord):
+        now = timezone.now()
+        defaults["created_at"] = defaults["updated_at"] = now
+    ids = _Writer(model).new_ids(len(rows))
+    pk_name = opts.pk.attname
+    assert names[0] == pk_name
+    create = ChangeAction.CREATE.value
+    constants = Audit(model, actor).constants
+    head = (constants["content_type_id"],)
+    tail = tuple(constants[c] for c in AUDIT_COLUMNS[6:])
+    tables: list[list] = []
+
+    def record_parts() -> Iterator[list]:
+        for start in range(0, len(rows), WRITE_CHUNK):
+            part = rows[start : start + WRITE_CHUNK]
+            table = [
+                [pk if name == pk_name else row.get(name, defaults[name]) for name in names]
+                for pk, row in zip(ids[start : start + len(part)], part, strict=True)
+            ]
+            tables.append(table)
+            yield table
+
+    def audit_parts() -> Iterator[list]:
+        for start, table in zip(range(0, len(rows), WRITE_CHUNK), tables, strict=True):
+            yield [
+                (*head, values[0], str(reprs[offset])[:200], create, changes, "", *tail)
+                for offset, values, changes in zip(
+                    range(start, start + len(table)), table, creation_jsons(names, table), strict=True
+                )
+            ]
+            if tick:
+                tick(len(table))
+
+    # One COPY per table, chunk after chunk: the server takes in one chunk while the next is being built.
+    insert(model, record_parts(), columns=names)
+    insert(ChangeRecord, audit_parts(), columns=AUDIT_COLUMNS)
+    return ids
+
+
 def build(model: type[models.Model], rows: list[dict]) -> list[models.Model]:
     """New instances from {attname: value} rows, positionally like Model.from_db: a field's default is computed
     once for the batch (one `now` for all timestamps), not once per instance; no JSON or other mutable defaults
@@ -239,9 +460,25 @@ def allocate_ids(model: type[models.Model], instances: list[models.Model]) -> No
             obj.pk = pk
 
 
-def insert(model: type[models.Model], instances: list[models.Model], *, with_ids: bool = True) -> None:
-    """INSERT the instances (no save(), no signals); with_ids sets each one's pk for the caller to link."""
-    if instances:
+def insert(
+    model: type[models.Model],
+    instances: Sequence | Iterator[Sequence],
+    *,
+    with_ids: bool = True,
+    columns: Sequence[str] | None = None,
+) -> None:
+    """INSERT the instances (no save(), no signals); with_ids sets each one's pk for the caller to link.
+
+    With `columns` (attnames) the instances are rows of plain values in that order instead (JSON columns as
+    JSON text), ids included when wanted: no model instances at all; or an iterator of lists of such rows,
+    written as they come."""
+    if columns is not None:
+        if isinstance(instances, Sequence):
+            if not instances:
+                return
+            instances = chunks(instances, WRITE_CHUNK)
+        _Writer(model).insert_values(columns, instances)
+    elif instances:
         _Writer(model).insert(instances, with_ids=with_ids)
 
 

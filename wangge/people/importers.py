@@ -10,7 +10,7 @@ from wangge.addresses.importers import ADDRESS_CODE, ADDRESS_TEXT, EXAMPLE_ADDRE
 from wangge.housing.importers import HOUSE_CODE, resolve_houses
 from wangge.people.choices import ETHNICITIES, Category, IdType, Relation, Sex
 from wangge.people.models import Person, Residence
-from wangge.people.services import people_import
+from wangge.people.services import people_import_plan, people_import_write
 from wangge.transfer.columns import Column, choices_of
 from wangge.transfer.exports import ExportColumn, ExportList, display, ended
 from wangge.transfer.importing import Importer
@@ -183,9 +183,17 @@ class PersonImporter(Importer):
             if "house_obj" in values:
                 service_row["house"] = values["house_obj"]
             service_rows.append(service_row)
-        outcomes = people_import(actor=actor, rows=service_rows, commit=commit, report=report)
+        outcomes, writes = people_import_plan(actor=actor, rows=service_rows)
         for row, outcome in zip(accepted, outcomes, strict=True):
             row.take(outcome, fields={"house": row.values.get("_house_column", "house_code")})
+        if commit:
+            self.write(writes, actor=actor, report=report)
+            return None
+        # What the commit writes, kept by the preview for its commit (transfer.plans).
+        return writes
+
+    def write(self, plan, *, actor, report=None):
+        people_import_write(actor=actor, writes=plan, report=report)
 
 
 # --- exports ----------------------------------------------------------------------------------------------

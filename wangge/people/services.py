@@ -3,6 +3,7 @@
 import datetime
 import functools
 import re
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,8 +20,7 @@ from wangge.core.bulk import (
     RowOutcome,
     RowStatus,
     Tally,
-    build,
-    create_records,
+    create_rows,
     end_change,
     fetch_in,
     in_scope,
@@ -229,8 +229,60 @@ def residence_end(
 # --- import -----------------------------------------------------------------------------------------------
 
 
+# The fields _clean normalises (others it returns as they are).
+CLEANED_FIELDS = frozenset({"name", "phone", "id_number"})
 # Never compared nor audited; not loading them spares parsing 200,000 timestamps on a re-import of 100,000 rows.
 TIMESTAMPS = ("created_at", "updated_at")
+
+
+@dataclass
+class PeopleWrites:
+    """What the commit of a people import writes, decided by people_import_plan: plain values and the
+    instances of the records to change, picklable (a preview stores it for its commit, transfer.plans).
+
+    new_residences: (index into new_people, or the Person already registered; house id; str(house) for the
+    audit text; relation; started_on)."""
+
+    new_people: list[dict] = field(default_factory=list)
+    person_changes: list[Change] = field(default_factory=list)
+    residence_ends: list[Change] = field(default_factory=list)
+    new_residences: list[tuple] = field(default_factory=list)
+    residence_changes: list[Change] = field(default_factory=list)
+
+    # Pickled with their dates as day numbers: pickling 200,000 date objects costs more than the rest together.
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["new_people"] = [
+            {**f, "birth_date": f["birth_date"].toordinal()}
+            if isinstance(f.get("birth_date"), datetime.date)
+            else f
+            for f in self.new_people
+        ]
+        state["new_residences"] = [
+            (*r[:4], r[4].toordinal() if isinstance(r[4], datetime.date) else r[4])
+            for r in self.new_residences
+        ]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        day = datetime.date.fromordinal
+        for f in state["new_people"]:
+            if type(f.get("birth_date")) is int:
+                f["birth_date"] = day(f["birth_date"])
+        state["new_residences"] = [
+            (*r[:4], day(r[4]) if type(r[4]) is int else r[4]) for r in state["new_residences"]
+        ]
+        self.__dict__.update(state)
+
+    @property
+    def total(self) -> int:
+        return (
+            len(self.new_people)
+            + len(self.person_changes)
+            + len(self.residence_ends)
+            + len(self.new_residences)
+            + len(self.residence_changes)
+        )
 
 
 def people_import(*, actor: Actor, rows: list[dict], commit: bool = True, report=None) -> list[RowOutcome]:
@@ -244,30 +296,46 @@ def people_import(*, actor: Actor, rows: list[dict], commit: bool = True, report
     commit=True the valid rows are written (bulk, one change record per record, as the single services do)
     inside the caller's transaction.
     """
+    outcomes, writes = people_import_plan(actor=actor, rows=rows)
+    if commit:
+        people_import_write(actor=actor, writes=writes, report=report)
+    return outcomes
+
+
+def people_import_plan(*, actor: Actor, rows: list[dict]) -> tuple[list[RowOutcome], PeopleWrites]:
+    """people_import's checks: each row's outcome, and what a commit would write. Nothing is written."""
     require_edit(actor)
     scope = scope_grid_ids(actor)
     today = timezone.localdate()
     outcomes = [RowOutcome() for _row in rows]
     cleaned: list[dict | None] = [None] * len(rows)
     first_row: dict[tuple, int] = {}
+    # A population repeats its names: each name's cleaning (and pinyin keys) is done once.
+    cleaned_names: dict[str, dict] = {}
     for i, row in enumerate(rows):
         outcome = outcomes[i]
         fields = {k: v for k, v in row.items() if k in PERSON_FIELDS}
         id_type = fields.get("id_type") or IdType.RESIDENT_ID
         fields["id_type"] = id_type
         # Field by field, so that a row shows every problem it has, not only the first; the document last,
-        # since it decides sex and birth date.
+        # since it decides sex and birth date. Only the fields _clean changes are handed to it.
         names = [k for k in fields if k not in ("id_type", "id_number")] + ["id_number"]
         for name in names:
+            value = fields.get(name)
             try:
-                reject_bad_text({name: fields.get(name)})
-                part, _warnings = _clean({name: fields.get(name)}, id_type=id_type)
+                if type(value) is not str or "\x00" in value:
+                    reject_bad_text({name: value})
+                if name == "name" and value in cleaned_names:
+                    fields.update(cleaned_names[value])
+                elif name in CLEANED_FIELDS:
+                    part, _warnings = _clean({name: value}, id_type=id_type)
+                    fields.update(part)
+                    if name == "name":
+                        cleaned_names[value] = part
             except ValidationError as exc:
                 for field_name, messages in exc.message_dict.items():
                     for message in messages:
                         outcome.reject(field_name, message)
-            else:
-                fields.update(part)
         if outcome.rejected:
             continue
         key = (id_type, fields["id_number"])
@@ -295,12 +363,13 @@ def people_import(*, actor: Actor, rows: list[dict], commit: bool = True, report
         stay.person = by_pk[stay.person_id]
         current[stay.person_id] = stay
 
-    # New records stay plain values until the commit: a preview of 100,000 rows builds no model instances.
-    new_people: list[dict] = []
-    person_changes: list[Change] = []
-    residence_ends: list[Change] = []
-    residence_changes: list[Change] = []
-    new_residences: list[tuple[Person | dict, dict]] = []
+    # New records stay plain values, also in the commit: 100,000 rows build no model instance for them.
+    writes = PeopleWrites()
+    new_people = writes.new_people
+    person_changes = writes.person_changes
+    residence_ends = writes.residence_ends
+    residence_changes = writes.residence_changes
+    new_residences = writes.new_residences
     for i, fields in enumerate(cleaned):
         if fields is None:
             continue
@@ -335,8 +404,8 @@ def people_import(*, actor: Actor, rows: list[dict], commit: bool = True, report
             if outcome.rejected:
                 continue
             fields["grid_id"] = house.grid_id
+            new_residences.append(_new_residence(len(new_people), house, residence))
             new_people.append(fields)
-            new_residences.append((fields, {"house": house, **residence}))
             outcome.status = RowStatus.NEW
             continue
 
@@ -363,7 +432,7 @@ def people_import(*, actor: Actor, rows: list[dict], commit: bool = True, report
                 if stay is not None:
                     reason = _("导入：迁往 %(house)s") % {"house": house.house_code}
                     residence_ends.append(end_change(stay, reason=reason, on=started_on or today))
-                new_residences.append((person, {"house": house, **residence}))
+                new_residences.append(_new_residence(person, house, residence))
                 touched = True
                 if person.grid_id != house.grid_id:
                     changes["grid_id"] = house.grid_id
@@ -371,35 +440,45 @@ def people_import(*, actor: Actor, rows: list[dict], commit: bool = True, report
             person_changes.append(Change(instance=person, fields=changes))
         outcome.status = RowStatus.CHANGED if changes or touched else RowStatus.UNCHANGED
 
-    if commit:
-        # The addresses of the residences that end or change, for their audit text (one query, not one each).
-        prefetch_related_objects([c.instance for c in residence_ends + residence_changes], "house__address")
-        writes = (new_people, person_changes, residence_ends, new_residences, residence_changes)
-        tally = Tally(sum(len(w) for w in writes), report)
-        made = dict(zip(map(id, new_people), build(Person, new_people), strict=True))
-        create_records(Person, list(made.values()), actor=actor, tick=tally)
-        update_records(Person, person_changes, actor=actor, tick=tally)
-        update_records(Residence, residence_ends, actor=actor, tick=tally)
-        residences = build(
-            Residence,
-            [
-                {
-                    "person_id": (made.get(id(person)) or person).pk,
-                    "house_id": values["house"].pk,
-                    "relation": values["relation"],
-                    "started_on": values["started_on"],
-                    "is_primary": True,
-                    "source": ResidenceSource.IMPORTED.value,
-                }
-                for person, values in new_residences
-            ],
+    # The addresses of the residences that end or change, for their audit text (one query, not one each).
+    prefetch_related_objects([c.instance for c in residence_ends + residence_changes], "house__address")
+    return outcomes, writes
+
+
+def _new_residence(person: int | Person, house: House, residence: dict) -> tuple:
+    return (person, house.pk, str(house), residence["relation"], residence["started_on"])
+
+
+def people_import_write(*, actor: Actor, writes: PeopleWrites, report=None) -> None:
+    """Write what people_import_plan decided, inside the caller's transaction: new people and residences as
+    plain rows (core.bulk.create_rows), changes and ends through update_records (version-checked)."""
+    require_edit(actor)
+    tally = Tally(writes.total, report)
+    new_people = writes.new_people
+    ids = create_rows(Person, new_people, actor=actor, reprs=[f["name"] for f in new_people], tick=tally)
+    update_records(Person, writes.person_changes, actor=actor, tick=tally)
+    update_records(Residence, writes.residence_ends, actor=actor, tick=tally)
+    rows, reprs = [], []
+    source = ResidenceSource.IMPORTED.value
+    for person, house_id, house_text, relation, started_on in writes.new_residences:
+        if isinstance(person, int):
+            person_id, name = ids[person], new_people[person]["name"]
+        else:
+            # Changed above (a new name is already set on it), as residence_create would see it.
+            person_id, name = person.pk, str(person)
+        rows.append(
+            {
+                "person_id": person_id,
+                "house_id": house_id,
+                "relation": relation,
+                "started_on": started_on,
+                "is_primary": True,
+                "source": source,
+            }
         )
-        for residence, (person, values) in zip(residences, new_residences, strict=True):
-            # The related records are in hand: their audit text (str) needs no query.
-            residence.person, residence.house = made.get(id(person)) or person, values["house"]
-        create_records(Residence, residences, actor=actor, tick=tally)
-        update_records(Residence, residence_changes, actor=actor, tick=tally)
-    return outcomes
+        reprs.append(f"{name} @ {house_text}")
+    create_rows(Residence, rows, actor=actor, reprs=reprs, tick=tally)
+    update_records(Residence, writes.residence_changes, actor=actor, tick=tally)
 
 
 def _require_residence_fields(outcome: RowOutcome, residence: dict) -> None:

@@ -66,8 +66,16 @@ class Importer:
                 index.setdefault(normalise_header(header), col)
         return index
 
-    def apply(self, rows: list[Row], *, actor: Actor, commit: bool, report: Report | None = None) -> None:
-        """Resolve references, call the bulk service, set each row's status or errors."""
+    def apply(self, rows: list[Row], *, actor: Actor, commit: bool, report: Report | None = None) -> object:
+        """Resolve references, call the bulk service, set each row's status or errors.
+
+        Without commit it may return what a commit would write (picklable; None if it keeps nothing): the
+        preview stores it, and the commit hands it to `write` when the register has not changed since
+        (transfer.plans), instead of reading and checking the file again."""
+        raise NotImplementedError
+
+    def write(self, plan: object, *, actor: Actor, report: Report | None = None) -> None:
+        """Write what `apply` returned, inside the caller's transaction."""
         raise NotImplementedError
 
 
@@ -79,6 +87,8 @@ class Table:
     mapping: dict[int, Column]
     rows: list[Row]
     skipped_example: bool = False
+    # What the importer's apply returned without commit (see Importer.apply).
+    plan: object = None
 
     def header_text(self, key: str) -> str:
         """The column as the file calls it, so a message points at what the user sees."""
@@ -169,7 +179,7 @@ def read_table(path: Path, suffix: str, importer: Importer) -> Table:
     if len(all_rows) - header_row - 1 > MAX_ROWS:
         raise FileProblem(_("数据超过 %(n)s 行，请拆分成几个文件。") % {"n": f"{MAX_ROWS:,}"})
     table = Table(sheet=sheet.name, header_row=header_row + 1, header=list(header), mapping=mapping, rows=[])
-    plan = [(position, col, col.parser) for position, col in sorted(mapping.items())]
+    plan = [(position, col, col.key, col.parser) for position, col in sorted(mapping.items())]
     for offset, cells in enumerate(all_rows[header_row + 1 :], start=header_row + 2):
         if not any(cells) or all(is_blank(c) for c in cells):
             continue
@@ -177,17 +187,19 @@ def read_table(path: Path, suffix: str, importer: Importer) -> Table:
             table.skipped_example = True
             continue
         row = Row(number=offset, cells=cells)
+        values = row.values
         size = len(cells)
-        for position, col, parse in plan:
+        for position, col, key, parse in plan:
             raw = cells[position] if position < size else None
-            if is_blank(raw):
+            # is_blank, inline: it runs for every cell of the file.
+            if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
                 if col.required:
-                    row.reject(col.key, _("必填。"))
+                    row.reject(key, _("必填。"))
                 continue
             try:
-                row.values[col.key] = parse(col, raw)
+                values[key] = parse(col, raw)
             except CellError as exc:
-                row.reject(col.key, exc.message)
+                row.reject(key, exc.message)
         table.rows.append(row)
     if not table.rows:
         raise FileProblem(_("文件中只有表头，没有数据行。"))
@@ -198,7 +210,9 @@ def run(
     importer: Importer, table: Table, *, actor: Actor, commit: bool, report: Report | None = None
 ) -> dict[str, int]:
     """Classify every row (and write, when committing); return the counts by status."""
-    importer.apply([r for r in table.rows if not r.errors], actor=actor, commit=commit, report=report)
+    table.plan = importer.apply(
+        [r for r in table.rows if not r.errors], actor=actor, commit=commit, report=report
+    )
     counts = {status: 0 for status in RowStatus.values}
     for row in table.rows:
         if row.errors:
