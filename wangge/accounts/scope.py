@@ -13,26 +13,33 @@ from django.db.models import Q, QuerySet
 
 from wangge.areas.models import Area, AreaLevel
 
-# user id → [(area code or None, police grid id or None)] of the current request; None outside a request.
-_request_assignments: ContextVar[dict | None] = ContextVar("wangge_request_assignments", default=None)
+# What one request has already read about scopes, keyed by tuples (("assignments", user id) → [(area code or None,
+# police grid id or None)], and what other modules keep through request_memo()); None outside a request.
+_request_memo: ContextVar[dict | None] = ContextVar("wangge_request_memo", default=None)
+
+
+def request_memo() -> dict | None:
+    """The current request's scope memo (cleared when an assignment changes), or None outside a request."""
+    return _request_memo.get()
 
 
 def current_assignments(user) -> list[tuple[str | None, int | None]]:
-    memo = _request_assignments.get()
-    if memo is not None and user.pk in memo:
-        return memo[user.pk]
+    memo = _request_memo.get()
+    key = ("assignments", user.pk)
+    if memo is not None and key in memo:
+        return memo[key]
     held = [
         (assignment.area.code if assignment.area_id else None, assignment.police_grid_id)
         for assignment in user.assignments.current().select_related("area")
     ]
     if memo is not None:
-        memo[user.pk] = held
+        memo[key] = held
     return held
 
 
 def forget_assignments() -> None:
-    """An assignment was added or ended: the rest of this request reads them again."""
-    memo = _request_assignments.get()
+    """An assignment was added or ended: the rest of this request reads scopes again."""
+    memo = _request_memo.get()
     if memo:
         memo.clear()
 
@@ -44,11 +51,11 @@ class RequestScopeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _request_assignments.set({})
+        token = _request_memo.set({})
         try:
             return self.get_response(request)
         finally:
-            _request_assignments.reset(token)
+            _request_memo.reset(token)
 
 
 def visible_area_q(user) -> Q:

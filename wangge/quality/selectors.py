@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from wangge.accounts.scope import current_assignments, visible_grid_ids
+from wangge.accounts.scope import current_assignments, request_memo, visible_grid_ids
 from wangge.areas.models import CODE_LENGTH, LEVEL_ORDER, Area, AreaLevel
 from wangge.quality import rollup
 from wangge.quality.models import COUNTERS, WORKER_COUNTERS, GridDayStat, WorkerDayStat
@@ -112,8 +112,16 @@ def _check_user(user) -> None:
 
 def _visible_area(user, area: Area) -> Area:
     _check_user(user)
-    if user is not SYSTEM and not Area.objects.visible_to(user).filter(pk=area.pk).exists():
+    if user is SYSTEM:
+        return area
+    # A dashboard asks this once per section: once per request is enough.
+    memo, key = request_memo(), ("quality.visible_area", user.pk, area.pk)
+    if memo is not None and key in memo:
+        return area
+    if not Area.objects.visible_to(user).filter(pk=area.pk).exists():
         raise Http404
+    if memo is not None:
+        memo[key] = True
     return area
 
 
@@ -173,6 +181,11 @@ def _the_day(day: datetime.date | None) -> datetime.date:
 
 def _ensure_rows(user, code: str, day: datetime.date) -> None:
     """Make the rows of `day` under `code` fresh enough to read, or ask the worker to make them so."""
+    memo, key = request_memo(), ("quality.rows_checked", getattr(user, "pk", None), code, day)
+    if memo is not None:
+        if key in memo:
+            return
+        memo[key] = True
     today = timezone.localdate()
     rows = _scoped(GridDayStat.objects.filter(day=day), user, code).aggregate(
         n=Count("pk"), oldest=Min("computed_at")
