@@ -37,7 +37,8 @@ class ChangeRecord(models.Model):
     and a background task leave exactly the same trail.
     """
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    # No index of its own: (content_type, object_id, at) below leads with it.
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", db_index=False)
     object_id = models.BigIntegerField(null=True, blank=True)
     object_repr = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=16, choices=ChangeAction.choices)
