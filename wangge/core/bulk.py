@@ -365,10 +365,6 @@ def creation_jsons(names: Sequence[str], rows: Sequence[Sequence]) -> list[str]:
     return ["{" + ", ".join(filter(None, parts)) + "}" for parts in zip(*columns, strict=True)]
 
 
-def creation_json(names: Sequence[str], values: Sequence) -> str:
-    return creation_jsons(names, [values])[0]
-
-
 AUDIT_COLUMNS = (
     "content_type_id",
     "object_id",

@@ -245,7 +245,7 @@ def test_creation_json_is_the_text_json_dumps_writes_for_creation_changes():
             k: [None, str(v[1])] if isinstance(v[1], decimal.Decimal) else v for k, v in expected.items()
         }
         assert made == json.dumps(expected, ensure_ascii=False)
-        assert bulk.creation_json(names, values) == made
+        assert bulk.creation_jsons(names, [values]) == [made]
 
 
 def test_copy_text_escapes_what_copy_would_misread():
