@@ -102,7 +102,9 @@ def fetch_in(queryset, field_name: str, values: Iterable) -> list:
     result = []
     if connections[queryset.db].vendor == "postgresql":
         quote = connections[queryset.db].ops.quote_name
-        column = f"{quote(queryset.model._meta.db_table)}.{quote(queryset.model._meta.get_field(field_name).column)}"
+        opts = queryset.model._meta
+        target = opts.pk if field_name == "pk" else opts.get_field(field_name)
+        column = f"{quote(opts.db_table)}.{quote(target.column)}"
         for part in chunks(wanted, 50 * LOOKUP_CHUNK):
             result.extend(queryset.extra(where=[f"{column} = ANY(%s)"], params=[list(part)]))
         return result

@@ -651,7 +651,7 @@ def fetch(index: AddressIndex, outcomes: list[Outcome]) -> dict[int, StandardAdd
     if not wanted:
         return {}
     # fetch_in: an import matches thousands of texts, and on PostgreSQL one array parameter beats an IN list.
-    return {wanted[address.pk]: address for address in fetch_in(StandardAddress.objects.all(), "pk", wanted)}
+    return {wanted[address.pk]: address for address in fetch_in(StandardAddress.objects.all(), "id", wanted)}
 
 
 def match(text: str, *, user=None, within: str | None = None) -> MatchResult:
