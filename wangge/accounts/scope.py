@@ -14,7 +14,8 @@ from django.db.models import Q, QuerySet
 from wangge.areas.models import Area, AreaLevel
 
 # What one request has already read about scopes, keyed by tuples (("assignments", user id) → [(area code or None,
-# police grid id or None)], and what other modules keep through request_memo()); None outside a request.
+# police grid id or None)], ("grid_ids", user id) → frozenset inside scope_held, and what other modules keep
+# through request_memo()); None outside a request.
 _request_memo: ContextVar[dict | None] = ContextVar("wangge_request_memo", default=None)
 
 
@@ -69,18 +70,23 @@ def visible_area_q(user) -> Q:
     return q
 
 
+def _held_grid_ids(user) -> frozenset | None:
+    memo = _request_memo.get()
+    return memo.get(("grid_ids", user.pk)) if memo else None
+
+
 def visible_grid_ids(user) -> QuerySet:
     """A subquery of collection-grid ids; the database joins it, so it stays cheap at any scale."""
     if not user.is_authenticated or not user.is_active:
         return Area.objects.none().values("pk")
-    held = getattr(user, "held_grid_ids", None)
+    held = _held_grid_ids(user)
     if held is not None:
         return Area.objects.filter(pk__in=held).values("pk")
     return Area.objects.filter(visible_area_q(user), level=AreaLevel.GRID).values("pk")
 
 
 def grid_visible(user, grid_id) -> bool:
-    held = getattr(user, "held_grid_ids", None)
+    held = _held_grid_ids(user)
     if held is not None:
         return grid_id in held
     return visible_grid_ids(user).filter(pk=grid_id).exists()
@@ -88,18 +94,24 @@ def grid_visible(user, grid_id) -> bool:
 
 @contextmanager
 def scope_held(user, grid_ids=None):
-    """Read the scope once for a request that asks it many times (a sync push of 100 changes, a pull).
+    """Read the scope's grid ids once for a request that asks it many times (a sync push of 100 changes, a pull).
 
-    Only for the length of that request: the next one reads the assignments afresh. `grid_ids`: the ids of
-    visible_grid_ids(user) when the caller has just read them anyway.
+    They are kept in the request memo, so the next request reads the assignments afresh and an assignment
+    added or ended meanwhile clears them; outside a request they are kept for the length of the block.
+    `grid_ids`: the ids of visible_grid_ids(user) when the caller has just read them anyway.
     """
-    if getattr(user, "held_grid_ids", None) is not None or not user.is_authenticated:
+    if not user.is_authenticated:
         yield
         return
-    if grid_ids is None:
-        grid_ids = visible_grid_ids(user).values_list("pk", flat=True)
-    user.held_grid_ids = frozenset(grid_ids)
+    token = _request_memo.set({}) if _request_memo.get() is None else None
     try:
+        memo = _request_memo.get()
+        key = ("grid_ids", user.pk)
+        if key not in memo:
+            if grid_ids is None:
+                grid_ids = visible_grid_ids(user).values_list("pk", flat=True)
+            memo[key] = frozenset(grid_ids)
         yield
     finally:
-        del user.held_grid_ids
+        if token is not None:
+            _request_memo.reset(token)

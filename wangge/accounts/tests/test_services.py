@@ -295,3 +295,25 @@ def test_within_one_request_the_scope_is_read_once_and_a_change_of_assignment_is
     RequestScopeMiddleware(request_body)(object())
     a1, a2 = world.a1.person.pk, world.a2.person.pk
     assert seen == [{a1}, {a1, a2}, {a2}]
+
+
+def test_a_held_scope_is_read_once_follows_a_change_of_assignment_and_ends_with_its_block(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wangge.accounts.scope import grid_visible, request_memo, scope_held
+
+    admin = as_user(world.users.street_admin)
+    worker = world.users.grid_worker
+    old = worker.assignments.get()
+    grids = (world.a1.person.grid_id, world.a2.person.grid_id)
+    with scope_held(worker):
+        with CaptureQueriesContext(connection) as reads:
+            first = [grid_visible(worker, g) for g in grids]
+            assert [grid_visible(worker, g) for g in grids] == first
+        assert first == [True, False]
+        assert reads.captured_queries == []
+        assignment_add(actor=admin, user=worker, area=world.grid_a2)
+        assignment_end(actor=admin, assignment=old, reason="调整网格")
+        assert [grid_visible(worker, g) for g in grids] == [False, True]
+    assert request_memo() is None
