@@ -723,6 +723,7 @@ class CommunityBuilder:
         self.workers: list[dict] = []  # adults a unit may hire
         self.demands: list[tuple] = []  # (unit, kind, wanted, bound people)
         self.road_names: list[str] = []
+        self.hamlet_names: set[str] = set()
         self.ids = gen.ids
 
     def build(self) -> Batch:
@@ -1429,13 +1430,17 @@ class CommunityBuilder:
         """农村: village group (road level) → door plate → house (building level), often one floor let."""
         rng = self.rng
         hamlets = []
+        suffix = self.place.hamlet_suffix
         for _ in range(rng.randint(2, 4)):
+            # A natural village's name is unique within its village: one named twice would be the same place.
             for _attempt in range(20):
                 name = rng.choice(self.place.hamlets or names.HAMLETS)
-                suffix = self.place.hamlet_suffix
                 name = name if name.endswith(suffix) else name + suffix
-                if name not in {h["name"] for h in hamlets}:
+                if name not in self.hamlet_names:
                     break
+            else:
+                name = f"{self.short}{len(self.hamlet_names) + 1}{suffix}"
+            self.hamlet_names.add(name)
             hamlets.append(self.address(None, AddressLevel.ROAD, name))
         for _ in range(households):
             door = self.door(rng.choice(hamlets))

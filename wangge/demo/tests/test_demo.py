@@ -309,3 +309,18 @@ def test_the_demo_is_not_written_into_a_database_with_real_records(settings, tmp
     with pytest.raises(CommandError, match="非演示数据"):
         call_command("demo", scale="tiny", no_serve=True, stdout=io.StringIO())
     assert not Person.objects.exists()
+
+
+def test_a_village_names_each_natural_village_once_across_its_grids():
+    # Two 东社 in one village would be one place entered twice, and the duplicate finder would rightly propose
+    # merging them with their door plates and buildings. Haicang has villages of several rural grids.
+    from wangge.demo.generator import CommunityBuilder
+
+    generator = DemoGenerator(SCALES["haicang"], seed=0)
+    villages = [p for p in generator.communities if sum(g.kind == GridKind.RURAL for g in p.grids) >= 2]
+    assert villages
+    for plan in villages[:4]:
+        rows = CommunityBuilder(generator, plan).build().rows[StandardAddress]
+        hamlets = [r["name"] for r in rows if r["level"] == AddressLevel.ROAD and r["name"].endswith("社")]
+        assert len(hamlets) > 4
+        assert len(hamlets) == len(set(hamlets))
