@@ -1165,7 +1165,9 @@ class CommunityBuilder:
         rng = self.rng
         area = {"walkup": (48, 96), "mid": (72, 140), "tower": (80, 165)}[era]
         floor_area = rng.uniform(*area)
-        rooms = 1 if floor_area < 55 else 2 if floor_area < 80 else 3 if floor_area < 125 else 4
+        # Rooms as the register counts them (间, the living room included): even a small walk-up flat has two,
+        # so a family of four in it is not a suspected group rental.
+        rooms = 2 if floor_area < 80 else 3 if floor_area < 125 else 4
         status = weighted(
             rng,
             {
