@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from wangge.addresses.models import AddressLevel
 from wangge.anomalies.choices import Severity, Subject
 from wangge.anomalies.rules.base import Finding, Rule
-from wangge.housing.models import House, RentalStatus
+from wangge.housing.models import House, HouseUse, RentalStatus
 from wangge.housing.services import house_signature
 from wangge.people.choices import PersonStatus, Relation
 from wangge.people.models import Residence
@@ -78,7 +78,8 @@ class OvercrowdedHouse(Rule):
     code = "overcrowded_house"
     title = gettext_lazy("居住超员")
     description = gettext_lazy(
-        "房屋的当前在住人数超过房间数 × 每间人数上限，或超过建筑面积 ÷ 人均面积下限（疑似群租或登记错误）。"
+        "房屋的当前在住人数超过房间数 × 每间人数上限（宿舍不按房间计），或超过建筑面积 ÷ 人均面积下限"
+        "（疑似群租或登记错误）。"
     )
     severity = Severity.MEDIUM
     params = {"people_per_room": 3, "m2_per_person": 5}
@@ -93,10 +94,22 @@ class OvercrowdedHouse(Rule):
                 house__ended_on__isnull=True,
                 house__grid__in=grids,
             )
-            .values("house_id", "house__house_code", "house__grid_id", "house__rooms", "house__floor_area")
+            .values(
+                "house_id",
+                "house__house_code",
+                "house__grid_id",
+                "house__rooms",
+                "house__floor_area",
+                "house__use",
+            )
             .annotate(n=Count("person_id", distinct=True))
             .filter(
-                Q(house__rooms__isnull=False, n__gt=F("house__rooms") * per_room)
+                # A dormitory room is meant for several people: only its floor area limits them.
+                Q(
+                    ~Q(house__use=HouseUse.DORMITORY),
+                    house__rooms__isnull=False,
+                    n__gt=F("house__rooms") * per_room,
+                )
                 | Q(
                     house__floor_area__isnull=False,
                     n__gt=Cast("house__floor_area", FloatField()) / per_person,
@@ -108,7 +121,7 @@ class OvercrowdedHouse(Rule):
             rooms, area = row["house__rooms"], row["house__floor_area"]
             n = row["n"]
             limits = []
-            if rooms is not None and n > rooms * per_room:
+            if rooms is not None and row["house__use"] != HouseUse.DORMITORY and n > rooms * per_room:
                 limits.append(_("%(rooms)s 间 × %(per)s 人") % {"rooms": rooms, "per": per_room})
             if area is not None and n > float(area) / per_person:
                 limits.append(_("%(area)s 平方米 ÷ %(per)s 平方米") % {"area": area, "per": per_person})

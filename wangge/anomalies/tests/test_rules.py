@@ -20,6 +20,7 @@ from wangge.anomalies.rules.people import (
 from wangge.anomalies.tests.helpers import SYSTEM, findings, resident, today
 from wangge.collection.models import VerificationMark
 from wangge.collection.services import person_verify
+from wangge.housing.models import HouseUse
 from wangge.housing.services import house_create, house_update
 from wangge.people.choices import PersonStatus
 from wangge.people.identity import make_resident_id
@@ -153,6 +154,18 @@ def test_floor_area_limit_and_params(world, settings):
     assert "12.00 平方米" in finding.summary
     settings.ANOMALY_PARAMS = {"overcrowded_house": {"m2_per_person": 4}}
     assert findings(OvercrowdedHouse) == []
+
+
+def test_a_dormitory_room_is_limited_by_its_floor_area_only(world):
+    # A staff dormitory room of 24 m² sleeps four (6 m² each) without being a group rental.
+    house_update(actor=SYSTEM, house=world.a1.house, use=HouseUse.DORMITORY, rooms=1, floor_area="24.00")
+    for i in range(3):
+        resident(world.grid_a1, world.a1.house, seq=440 + i)
+    assert findings(OvercrowdedHouse) == []
+    resident(world.grid_a1, world.a1.house, seq=443)
+    [finding] = findings(OvercrowdedHouse)
+    assert finding.detail["residents"] == 5
+    assert "24.00 平方米" in finding.summary and "间" not in finding.summary
 
 
 def test_people_who_moved_out_do_not_count(world):
