@@ -5,8 +5,14 @@ the training corpus, so the model learns the shape of a number, not the number. 
 characters and character n-grams in a ±2 window, the character class, gazetteer position tags (the
 character begins/continues/ends/is a division name, full or short), the keyword ahead and behind (路, 号,
 单元, 小区 …, with its distance), and for a run of digits/letters the characters around the run (what decides
-whether "12" is a door plate, a building or a floor is the 号/栋/层 after it).
+whether "12" is a door plate, a building or a floor is the 号/栋/层 after it), and the character's place in
+its word as jieba's dictionary segments the text (a word boundary is often an element boundary: 跟|汤工路).
 """
+
+import logging
+from functools import cache
+
+import jieba
 
 from wangge.addresses.engine.gazetteer import gazetteer
 from wangge.addresses.engine.lexicon import LEXICON_TYPES, NameIndex
@@ -104,6 +110,32 @@ def _keywords_at(m: str) -> list[str | None]:
     return found
 
 
+@cache
+def _segmenter() -> jieba.Tokenizer:
+    # Its dictionary loads on first use (about a second; jieba keeps a cache of it in the temp directory).
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+def _words(m: str) -> list[tuple[str, str]]:
+    """Per character: its position in its word (B/M/E/S) with the word's length (up to 5), and the word itself
+    when it has 2–4 characters. The dictionary only (HMM off), so unknown names are not guessed into words."""
+    out: list[tuple[str, str]] = []
+    for word in _segmenter().cut(m, HMM=False):
+        n = len(word)
+        size = str(n if n < 5 else 5)
+        name = word if 2 <= n <= 4 else ""
+        if n == 1:
+            out.append(("S" + size, name))
+        else:
+            out.append(("B" + size, name))
+            out.extend([("M" + size, name)] * (n - 2))
+            out.append(("E" + size, name))
+    return out
+
+
 def features(text: str, lexicon: NameIndex | None = None) -> list[list[str]]:
     m = masked(text)
     n = len(m)
@@ -150,6 +182,7 @@ def features(text: str, lexicon: NameIndex | None = None) -> list[list[str]]:
         else:
             run_start[i] = run_end[i] = -1
             i += 1
+    words = _words(m)
     out = []
     for i in range(n):
         c = i + 2
@@ -172,6 +205,10 @@ def features(text: str, lexicon: NameIndex | None = None) -> list[list[str]]:
             "k=" + (classes[i - 1] if i else "^") + classes[i] + (classes[i + 1] if i + 1 < n else "$"),
         ]
         f.extend(gaz[i])
+        place, word = words[i]
+        f.append("ws=" + place)
+        if word:
+            f.append("w=" + word)
         a = ahead[i]
         if a is not None:
             d = a[1] - i

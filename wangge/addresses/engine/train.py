@@ -13,7 +13,15 @@ from wangge.addresses.engine.corpus import read_conll, split
 from wangge.addresses.engine.features import features
 
 # Chosen on the dev split (docs/address-engine.md); the held-out test split is never looked at here.
-PARAMS = {"c1": 0.02, "c2": 0.02, "max_iterations": 300, "feature.possible_transitions": True}
+PARAMS = {
+    "c1": 0.02,
+    "c2": 0.02,
+    "max_iterations": 300,
+    "feature.possible_transitions": True,
+    # A weight for every (attribute, label) pair, also those never seen together: an attribute may then argue
+    # against a label. 3-fold cross-validation on train + dev: 0.9123 against 0.9116 without.
+    "feature.possible_states": True,
+}
 
 
 def train_crf(*, sequences, out: str | Path, params: dict) -> Path:
