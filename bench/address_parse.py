@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/address_parse.py                      # held-out test split, the shipped model
     .venv/bin/python bench/address_parse.py --split dev          # tuning: models trained on train, scored on dev
+    .venv/bin/python bench/address_parse.py --cv 3               # choosing: 3-fold cross-validation on train + dev
 
 Quality is entity-level micro F1 (a predicted element counts only when its span and type are both exact) per
 type and overall, on the corpus's held-out 15 % (corpus.split: a hash of the text, so duplicates never
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import pycrfsuite  # noqa: E402
 
 from wangge.addresses.engine.canonical import TYPES  # noqa: E402
-from wangge.addresses.engine.corpus import read_conll, spans, split  # noqa: E402
+from wangge.addresses.engine.corpus import bucket, read_conll, spans, split  # noqa: E402
 from wangge.addresses.engine.features import masked  # noqa: E402
 from wangge.addresses.engine.resolve import resolve  # noqa: E402
 from wangge.addresses.engine.text import fold  # noqa: E402
@@ -175,9 +176,20 @@ def main() -> None:
     parser.add_argument(
         "--model", help="score this model instead of the shipped one (test) or a fresh one (dev)"
     )
+    parser.add_argument(
+        "--cv",
+        type=int,
+        metavar="K",
+        help="instead: K-fold cross-validation on train + dev (never the test split), the code's features and "
+        "parameters; dev alone moves by ±0.002 from noise, K folds score about 36,000 entities",
+    )
     args = parser.parse_args()
 
     samples = read_conll(args.corpus)
+    if args.cv:
+        with tempfile.TemporaryDirectory(prefix="address-cv-") as work:
+            cross_validate(split(samples, "fit"), args.cv, Path(work))
+        return
     fit_part = "fit" if args.split == "test" else "train"
     fit, held = split(samples, fit_part), split(samples, args.split)
     texts = [t for t, _ in held]
@@ -189,6 +201,34 @@ def main() -> None:
     agreement(samples)
     with tempfile.TemporaryDirectory(prefix="address-bench-") as work:
         report(args, fit, texts, gold, held, Path(work))
+
+
+def cross_validate(fit, k: int, work: Path) -> None:
+    """Fold = text bucket mod k; each fold scored (parse(), rules on) by a model trained on the other folds."""
+    totals = Counter()
+    for part in range(k):
+        held = [s for s in fit if bucket(s[0]) % k == part]
+        started = time.perf_counter()
+        parse_module.MODEL = train(
+            samples=[s for s in fit if bucket(s[0]) % k != part], out=work / f"{part}.crfsuite"
+        )
+        parse_module._tagger = parse_module._Tagger()  # a tagger keeps the model it opened first
+        gold, predicted = gold_sets(held), ours([t for t, _ in held])
+        counts = Counter(
+            tp=sum(len(g & p) for g, p in zip(gold, predicted, strict=True)),
+            fp=sum(len(p - g) for g, p in zip(gold, predicted, strict=True)),
+            fn=sum(len(g - p) for g, p in zip(gold, predicted, strict=True)),
+        )
+        totals.update(counts)
+        print(
+            f"fold {part}: {len(held)} addresses, {counts['tp'] + counts['fn']} entities, "
+            f"F1 {f1_of(counts):.4f} ({time.perf_counter() - started:.0f} s)"
+        )
+    print(f"cross-validation, {k} folds of train + dev: overall F1 {f1_of(totals):.4f}")
+
+
+def f1_of(counts: Counter) -> float:
+    return 2 * counts["tp"] / (2 * counts["tp"] + counts["fp"] + counts["fn"])
 
 
 def agreement(samples) -> None:
