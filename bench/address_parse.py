@@ -213,18 +213,19 @@ def cross_validate(fit, k: int, work: Path) -> None:
             samples=[s for s in fit if bucket(s[0]) % k != part], out=work / f"{part}.crfsuite"
         )
         parse_module._tagger = parse_module._Tagger()  # a tagger keeps the model it opened first
-        gold, predicted = gold_sets(held), ours([t for t, _ in held])
-        counts = Counter(
-            tp=sum(len(g & p) for g, p in zip(gold, predicted, strict=True)),
-            fp=sum(len(p - g) for g, p in zip(gold, predicted, strict=True)),
-            fn=sum(len(g - p) for g, p in zip(gold, predicted, strict=True)),
-        )
+        counts = Counter()
+        for g, p in zip(gold_sets(held), ours([t for t, _ in held]), strict=True):
+            tally(counts, g, p)
         totals.update(counts)
         print(
             f"fold {part}: {len(held)} addresses, {counts['tp'] + counts['fn']} entities, "
             f"F1 {f1_of(counts):.4f} ({time.perf_counter() - started:.0f} s)"
         )
     print(f"cross-validation, {k} folds of train + dev: overall F1 {f1_of(totals):.4f}")
+
+
+def tally(counts: Counter, gold: set, predicted: set) -> None:
+    counts.update(tp=len(gold & predicted), fp=len(predicted - gold), fn=len(gold - predicted))
 
 
 def f1_of(counts: Counter) -> float:
@@ -238,16 +239,17 @@ def agreement(samples) -> None:
     copies: dict[str, list[set]] = {}
     for text, tags in samples:
         copies.setdefault(text, []).append(set(spans(tags)))
-    tp = fp = fn = pairs = differ = 0
+    counts = Counter()
+    pairs = differ = 0
     for first, *rest in (c for c in copies.values() if len(c) > 1):
         for other in rest:
             pairs += 1
             differ += other != first
-            tp, fp, fn = tp + len(first & other), fp + len(other - first), fn + len(first - other)
+            tally(counts, first, other)
     if pairs:
         print(
             f"the corpus's own agreement: {pairs} repeated copies of an address, {differ} annotated differently; "
-            f"entity F1 between copies {2 * tp / (2 * tp + fp + fn):.3f}"
+            f"entity F1 between copies {f1_of(counts):.3f}"
         )
 
 
