@@ -125,7 +125,7 @@ def _words(m: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for word in _segmenter().cut(m, HMM=False):
         n = len(word)
-        size = str(n if n < 5 else 5)
+        size = str(min(n, 5))
         name = word if 2 <= n <= 4 else ""
         if n == 1:
             out.append(("S" + size, name))
