@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from wangge.addresses import selectors, services
-from wangge.addresses.engine import compare, parse
+from wangge.addresses.engine import compare, parse, parse_many
 from wangge.addresses.engine.match import match_many
 from wangge.addresses.engine.parse import MAX_LENGTH as ADDRESS_MAX_LENGTH
 from wangge.addresses.models import (
@@ -202,7 +202,7 @@ def address_parse(request, payload: ParseIn):
         raise field_error("text", _("须提供 text 或 texts 其中之一。"))
     if payload.text is not None:
         return parse(payload.text).to_json()
-    return [parse(text).to_json() for text in payload.texts]
+    return [parsed.to_json() for parsed in parse_many(payload.texts)]
 
 
 @router.post("/compare", response=responses({200: CompareOut}), summary="比较两个地址")

@@ -2,6 +2,7 @@
 
 import json
 import os
+import select
 import subprocess
 import sys
 
@@ -111,3 +112,35 @@ def test_unknown_subcommand_fails_with_usage(subcommand):
     )
     assert done.returncode != 0
     assert b"parse" in done.stderr
+
+
+def test_parse_answers_each_line_before_the_next_arrives():
+    # A program may write one address and wait for its answer: batching must not hold the answer back.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wangge.cli", "address", "parse"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for text in ("杭州市西湖区文一路100号", "宁波市鄞州区天童南路588号"):
+            process.stdin.write((text + "\n").encode("utf-8"))
+            process.stdin.flush()
+            ready, _, _ = select.select([process.stdout], [], [], 120)
+            assert ready, "no answer while the input stayed open"
+            assert json.loads(process.stdout.readline())["input"] == text
+    finally:
+        process.stdin.close()
+        process.wait(timeout=60)
+    assert process.returncode == 0
+
+
+def test_parse_of_many_lines_keeps_their_order():
+    lines = [f"杭州市西湖区文一路{n}号{n % 7 + 1}幢" for n in range(1, 3001)]
+    out = run("parse", ("\n".join(lines) + "\n").encode("utf-8"))
+    assert [o["input"] for o in out] == lines
+    assert all(
+        {"road": "文一路", "road_no": f"{n}号"}.items()
+        <= {e["type"]: e["text"] for e in o["elements"]}.items()
+        for n, o in enumerate(out, 1)
+    )

@@ -3,7 +3,7 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wangge.addresses.engine import TYPES, normalise, parse
+from wangge.addresses.engine import TYPES, normalise, parse, parse_many
 
 
 def elements(text: str) -> dict[str, str]:
@@ -184,3 +184,10 @@ ADDRESS_CHARS = (
 @given(st.text(alphabet=ADDRESS_CHARS, max_size=60))
 def test_address_like_text_parses_with_valid_offsets(text):
     assert_offsets_valid(parse(text))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=ADDRESS_CHARS, max_size=60), max_size=12))
+def test_parsing_together_gives_what_parsing_alone_gives(texts):
+    # parse_many tags texts of different lengths in one padded batch: padding must change nothing.
+    assert parse_many(texts) == [parse(text) for text in texts]

@@ -1,4 +1,4 @@
-"""`wangge address train`: a model and its lexicon from a CoNLL corpus, the same bytes every time."""
+"""`wangge address train`: a tagger and its lexicon from a CoNLL corpus, the same bytes every time."""
 
 import pycrfsuite
 from django.core.management import call_command
@@ -6,6 +6,8 @@ from django.core.management import call_command
 from wangge.addresses.engine.corpus import read_conll, spans, split
 from wangge.addresses.engine.features import features
 from wangge.addresses.engine.lexicon import lexicon_path, load
+from wangge.addresses.engine.tagger import Tagger
+from wangge.addresses.engine.train import NETWORK, PARAMS, combine, train_crf, train_network, write
 
 ADDRESSES = [
     [("浙江省", "prov"), ("杭州市", "city"), ("西湖区", "district"), ("文一路", "road"), ("000号", "roadno")],
@@ -43,7 +45,7 @@ def write_corpus(path) -> None:
 def test_train_writes_a_model_that_tags_its_corpus(tmp_path):
     corpus = tmp_path / "tiny.conll"
     write_corpus(corpus)
-    first, second = tmp_path / "a" / "m.crfsuite", tmp_path / "b" / "m.crfsuite"
+    first, second = tmp_path / "a" / "m.npz", tmp_path / "b" / "m.npz"
     for out in (first, second):
         call_command("address", "train", "--corpus", str(corpus), "--out", str(out))
     assert first.read_bytes() == second.read_bytes()
@@ -54,7 +56,23 @@ def test_train_writes_a_model_that_tags_its_corpus(tmp_path):
     lexicon = load(lexicon_path(first))
     # The held-out address never reaches the model: its road is in no lexicon, only the others' are.
     assert "文一路" not in lexicon.bits and "天童南路" in lexicon.bits
-    tagger = pycrfsuite.Tagger()
-    tagger.open(str(first))
-    for text, tags in fit:
-        assert spans(tagger.tag(features(text, lexicon))) == spans(tags)
+    tagger = Tagger(first)
+    tagged = tagger.tag_many([features(text, lexicon) for text, _ in fit])
+    assert [spans(t) for t in tagged] == [spans(tags) for _, tags in fit]
+
+
+def test_the_crf_alone_tags_as_crfsuite_does(tmp_path):
+    # With the network's weight at 0 the file holds nothing but the CRF: the tags must be crfsuite's own, which
+    # checks how the CRF's weights are laid out in the table.
+    corpus = tmp_path / "tiny.conll"
+    write_corpus(corpus)
+    samples = read_conll(corpus)
+    sequences = [features(text, None) for text, _ in samples]
+    tags = [t for _, t in samples]
+    crf = pycrfsuite.Tagger()
+    crf.open(str(train_crf(sequences=zip(sequences, tags, strict=True), out=tmp_path / "crf", params=PARAMS)))
+    net = train_network(sequences, tags, {**NETWORK, "epochs": 1})
+    write(tmp_path / "crf-only.npz", combine(crf.info(), net, 0.0))
+    texts = [text for text, _ in samples] + ["杭州市余杭区文一西路000号0栋", "宁波市000楼", "西溪里小区0单元"]
+    seqs = [features(text, None) for text in texts]
+    assert Tagger(tmp_path / "crf-only.npz").tag_many(seqs) == [crf.tag(seq) for seq in seqs]

@@ -2,7 +2,7 @@
 
     wangge address parse      stdin: one address per line    → {"input", "elements", "normalized", "division_code"}
     wangge address compare    stdin: {"a": …, "b": …} lines  → {"relation", "score"} (or {"error"} for that line)
-    wangge address train      --corpus PATH --out PATH       (developers: retrains the shipped CRF model)
+    wangge address train      --corpus PATH --out PATH       (developers: retrains the shipped tagger)
     wangge address match      stdin: one address per line    → {"input", "address", "score", "level", …}
                               [--area CODE: only addresses in that area]
     wangge address duplicates [--area CODE]                  → {"addresses": n, "houses": n} new proposals
@@ -21,7 +21,7 @@ from typing import NamedTuple
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from wangge.addresses.engine import compare, parse
+from wangge.addresses.engine import compare, parse_many
 
 
 class Subcommand(NamedTuple):
@@ -30,13 +30,35 @@ class Subcommand(NamedTuple):
     run: Callable  # (command, options) → None
 
 
+def input_batches(stream) -> Iterator[list[str]]:
+    """Lines of a binary stream as text (invalid UTF-8 replaced, line ends and a leading BOM dropped), grouped
+    by what one read returns: a file piped in comes in groups of many lines, a program that writes a line and
+    waits for its answer gets it before the next one is read."""
+    pending = bytearray()
+    first = True
+    while chunk := stream.read1(1 << 16):
+        pending += chunk
+        cut = pending.rfind(b"\n")
+        if cut < 0:
+            continue
+        lines = [decode(raw) for raw in bytes(pending[:cut]).split(b"\n")]
+        del pending[: cut + 1]
+        if first:
+            lines[0] = lines[0].removeprefix("\ufeff")
+            first = False
+        yield lines
+    if pending:
+        line = decode(bytes(pending))
+        yield [line.removeprefix("\ufeff") if first else line]
+
+
+def decode(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace").rstrip("\r")
+
+
 def input_lines(stream) -> Iterator[str]:
-    """Lines of a binary stream as text: invalid UTF-8 replaced, line ends and a leading BOM dropped."""
-    for number, raw in enumerate(stream):
-        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-        if number == 0:
-            line = line.removeprefix("\ufeff")
-        yield line
+    for lines in input_batches(stream):
+        yield from lines
 
 
 def write_json(out, obj: dict) -> None:
@@ -46,8 +68,10 @@ def write_json(out, obj: dict) -> None:
 
 def run_parse(command, options) -> None:
     out = command.stdout_stream
-    for line in input_lines(command.stdin_stream):
-        write_json(out, parse(line).to_json())
+    for lines in input_batches(command.stdin_stream):
+        for parsed in parse_many(lines):
+            out.write(json.dumps(parsed.to_json(), ensure_ascii=False) + "\n")
+        out.flush()
 
 
 def compare_line(line: str) -> dict:
