@@ -69,17 +69,14 @@ def train(*, samples, out: str | Path, params: dict | None = None, network: dict
     sequences = [features(text, lex) for (text, _), lex in zip(samples, lexicons, strict=True)]
     tags = [t for _, t in samples]
     with tempfile.TemporaryDirectory(prefix="address-crf-") as work:
-        crf = pycrfsuite.Tagger()
-        crf.open(
-            str(
-                train_crf(
-                    sequences=zip(sequences, tags, strict=True),
-                    out=Path(work) / "crf",
-                    params={**PARAMS, **(params or {})},
-                )
-            )
+        model = train_crf(
+            sequences=zip(sequences, tags, strict=True),
+            out=Path(work) / "crf",
+            params={**PARAMS, **(params or {})},
         )
-        dump = crf.info()
+        crf = pycrfsuite.Tagger()
+        crf.open(str(model))
+        dump = crf.info()  # the CRF's weights by attribute and label, and its transitions
         crf.close()
     net = train_network(sequences, tags, {**NETWORK, **(network or {})})
     out = Path(out)
