@@ -38,9 +38,11 @@ def input_batches(stream) -> Iterator[list[str]]:
     first = True
     while chunk := stream.read1(1 << 16):
         pending += chunk
-        cut = pending.rfind(b"\n")
+        # Only the new chunk is searched: a line of many megabytes stays linear to read.
+        cut = chunk.rfind(b"\n")
         if cut < 0:
             continue
+        cut += len(pending) - len(chunk)
         lines = [decode(raw) for raw in bytes(pending[:cut]).split(b"\n")]
         del pending[: cut + 1]
         if first:
