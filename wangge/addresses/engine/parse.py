@@ -249,19 +249,22 @@ def parse(text: str) -> ParsedAddress:
 
 def parse_many(texts: list[str]) -> list[ParsedAddress]:
     """parse() of each text, the texts tagged together: much cheaper per text than one by one."""
-    blanked: dict[int, str] = {}
+    prepared: dict[int, tuple[str, str]] = {}  # text's position → (folded, folded with phones blanked)
     for k, text in enumerate(texts):
         if len(text) <= MAX_LENGTH and text.strip():
             folded = fold(text)
-            blanked[k] = _blank(folded, _phones(folded))
-    tagged = dict(zip(blanked, _tag_many(list(blanked.values())), strict=True))
-    return [_finish(text, blanked.get(k), tagged.get(k)) for k, text in enumerate(texts)]
+            prepared[k] = (folded, _blank(folded, _phones(folded)))
+    tags = dict(zip(prepared, _tag_many([blanked for _, blanked in prepared.values()]), strict=True))
+    return [
+        _finish(text, *prepared[k], tags[k])
+        if k in prepared
+        # Blank or too long: never tagged.
+        else ParsedAddress(input=text, elements=[], normalized="", division_code="")
+        for k, text in enumerate(texts)
+    ]
 
 
-def _finish(text: str, blanked: str | None, tags: list[str] | None) -> ParsedAddress:
-    if blanked is None or tags is None:  # blank or too long: never tagged
-        return ParsedAddress(input=text, elements=[], normalized="", division_code="")
-    folded = fold(text)
+def _finish(text: str, folded: str, blanked: str, tags: list[str]) -> ParsedAddress:
     found = [list(s) for s in spans(tags) if s[0] in OUTPUT_TYPES]
     found = [s for s in found if blanked[s[1] : s[2]].strip()]
     for span in found:
