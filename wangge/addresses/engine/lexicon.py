@@ -58,7 +58,7 @@ def jackknife(samples) -> list[NameIndex]:
 
 
 def lexicon_path(model: str | Path) -> Path:
-    """address-crf.crfsuite → address-crf.lexicon.json.gz beside it."""
+    """address-tagger.npz → address-tagger.lexicon.json.gz beside it."""
     model = Path(model)
     return model.with_name(model.stem + ".lexicon.json.gz")
 
