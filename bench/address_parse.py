@@ -18,6 +18,7 @@ import argparse
 import importlib
 import os
 import re
+import statistics
 import sys
 import tempfile
 import time
@@ -47,6 +48,7 @@ ROOMS = Path(__file__).resolve().parent / "data" / "address_rooms.txt"
 FRESH_MARK = "# Added after the room rules"
 SCORED = [t for t in TYPES if t != "room"]
 BASELINE_PARAMS = {"c1": 0.1, "c2": 0.01, "max_iterations": 300}
+PASSES = 5
 
 
 def baseline_features(text: str) -> list[list[str]]:
@@ -345,19 +347,26 @@ def report(args, fit, texts, gold, held, work: Path) -> None:
             print("  room miss:", text, sorted(g), sorted(p))
 
     # Cold caches: every text is parsed and its divisions resolved as if seen for the first time. CPU time of
-    # this one thread is what "on one core" means; wall time is shown too, as it suffers on a busy machine.
+    # this one thread is what "on one core" means; wall time is shown too, as it suffers on a busy machine. The
+    # median of PASSES runs, since one run's time varies by ±10 % here (when Python's full garbage collections
+    # happen to fall, and the machine's neighbours).
     print()
     for label, run in (
         ("parse_many() of them all (tagged in batches)", lambda: parse_module.parse_many(texts)),
         ("parse() of each in turn", lambda: [parse_module.parse(text) for text in texts]),
     ):
-        resolve.cache_clear()
-        wall, cpu = time.perf_counter(), time.thread_time()
-        run()
-        wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
+        cpu, wall = [], []
+        for _ in range(PASSES):
+            resolve.cache_clear()
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            run()
+            wall.append(time.perf_counter() - started)
+            cpu.append(time.thread_time() - started_cpu)
+        rates = sorted(len(texts) / c for c in cpu)
         print(
-            f"speed: {len(texts) / cpu:,.0f} addresses/s of CPU time on one core "
-            f"({len(texts) / wall:,.0f}/s wall clock; {label}, the {len(texts)} {args.split} texts, one thread)"
+            f"speed: {statistics.median(rates):,.0f} addresses/s of CPU time on one core, median of {PASSES} runs "
+            f"({rates[0]:,.0f}–{rates[-1]:,.0f}; {len(texts) / statistics.median(wall):,.0f}/s wall clock; "
+            f"{label}, the {len(texts)} {args.split} texts, one thread)"
         )
 
 

@@ -8,7 +8,7 @@ trimmed (附近, 对面, 旁边) → canonical text and division code. Offsets a
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 from wangge.addresses.engine import lexicon
@@ -119,8 +119,7 @@ def _tagger(model: Path) -> Tagger:
 
 
 def _tag_many(texts: list[str]) -> list[list[str]]:
-    lex = _lexicon(MODEL)
-    return _tagger(MODEL).tag_many([features(text, lex) for text in texts])
+    return _tagger(MODEL).tag_many(texts, partial(features, lexicon=_lexicon(MODEL)))
 
 
 def _phones(folded: str) -> list[tuple[int, int]]:

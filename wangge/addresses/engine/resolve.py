@@ -72,8 +72,10 @@ def _towns_of_district() -> dict[str, list[str]]:
 
 
 @lru_cache(maxsize=8192)
-def _town_index(town: str) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    """One town's communities: written form → codes, and one-typo form (a "?" in place of a character) → codes."""
+def _town_index(town: str) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """One town's communities: written form → codes, and one-typo form (a "?" in place of a character) → codes.
+    Tuples of codes rather than sets, so the garbage collector stops scanning the cached indexes
+    (gazetteer.communities tells why that matters)."""
     keys: dict[str, set[str]] = defaultdict(set)
     typos: dict[str, set[str]] = defaultdict(set)
     for code, name in communities().get(town, ()):
@@ -82,7 +84,7 @@ def _town_index(town: str) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
             if len(key) >= 3:
                 for i in range(len(key)):
                     typos[key[:i] + "?" + key[i + 1 :]].add(code)
-    return keys, typos
+    return {k: tuple(sorted(v)) for k, v in keys.items()}, {k: tuple(sorted(v)) for k, v in typos.items()}
 
 
 def _community(key: str, parents: frozenset[str]) -> set[str]:

@@ -11,6 +11,7 @@ Tagging many texts at once is much cheaper per text than one by one (the matrix 
 steps run over the whole batch), so parse_many, the importer and the CLI tag in batches.
 """
 
+from collections.abc import Callable
 from itertools import repeat
 from pathlib import Path
 
@@ -40,14 +41,16 @@ class Tagger:
             self.start, self.end = saved["start"].astype(np.float32), saved["end"].astype(np.float32)
         self.width = width
 
-    def tag_many(self, sequences: list[list[list[str]]]) -> list[list[str]]:
-        """Tags for each text's per-character feature lists (an empty text gets none), in batches of texts of
-        about the same length so that little is padding."""
-        order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
-        tagged: list[list[str]] = [[] for _ in sequences]
+    def tag_many(self, texts: list[str], features: Callable[[str], list[list[str]]]) -> list[list[str]]:
+        """Tags for each text (an empty text gets none), given the function that makes a text's per-character
+        features. Texts of about the same length are tagged together, so that little is padding, and a batch's
+        features are made just before it is tagged: holding every text's features at once would have Python's
+        garbage collector scan them over and over."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        tagged: list[list[str]] = [[] for _ in texts]
         for first in range(0, len(order), BATCH):
             chunk = order[first : first + BATCH]
-            for i, tags in zip(chunk, self._tag_batch([sequences[i] for i in chunk]), strict=True):
+            for i, tags in zip(chunk, self._tag_batch([features(texts[i]) for i in chunk]), strict=True):
                 tagged[i] = tags
         return tagged
 
@@ -85,31 +88,33 @@ class Tagger:
         return h @ self.out + self.bias_out
 
     def _viterbi(self, scores: np.ndarray, lengths: list[int]) -> list[list[str]]:
+        """The best tag path of each text. The forward pass keeps only each step's best scores (a max is much
+        cheaper than an argmax over every pair of tags); the way back then recomputes the argmax for the one
+        tag on the path, which gives the same choice, tie for tie, as keeping every back pointer would."""
         batch, n, width = scores.shape
-        best = scores[:, 0] + self.start
-        back = np.zeros((batch, n, width), np.intp)  # back[b, i, t]: the best tag before t at i
         lengths_array = np.asarray(lengths)
-        # candidates[b, to, from]: the last axis is the one reduced, and it is contiguous.
-        arriving = np.ascontiguousarray(self.transitions.T)
+        # history[i, b, t]: the best score of a path ending in tag t at character i.
+        history = np.empty((n, batch, width), scores.dtype)
+        history[0] = scores[:, 0] + self.start
+        # candidates[b, from, to]: reduced over the middle axis, which numpy does as a vectorised running max.
+        candidates = np.empty((batch, width, width), scores.dtype)
         for i in range(1, n):
-            candidates = best[:, None, :] + arriving
-            back[:, i] = candidates.argmax(2)
-            step = np.take_along_axis(candidates, back[:, i][:, :, None], 2)[:, :, 0] + scores[:, i]
-            going = (lengths_array > i)[:, None]
-            best = np.where(going, step, best)
-        last = (best + self.end).argmax(1)
-        out = []
-        for b, length in enumerate(lengths):
-            if length == 0:
-                out.append([])
-                continue
-            t = int(last[b])
-            path = [t]
-            for i in range(length - 1, 0, -1):
-                t = int(back[b, i, t])
-                path.append(t)
-            out.append([self.tags[t] for t in reversed(path)])
-        return out
+            np.add(history[i - 1, :, :, None], self.transitions, out=candidates)
+            np.max(candidates, axis=1, out=history[i])
+            history[i] += scores[:, i]
+            ended = lengths_array <= i
+            if ended.any():  # a text that has ended keeps its last character's scores, to which end is added
+                history[i, ended] = history[i - 1, ended]
+        path = np.zeros((batch, n), np.intp)
+        ends = np.maximum(lengths_array - 1, 0)
+        path[np.arange(batch), ends] = (history[n - 1] + self.end).argmax(1)
+        for i in range(n - 2, -1, -1):
+            # The best tag at i given the tag at i + 1: transitions[from, to] for each text's "to".
+            came = (history[i] + self.transitions[:, path[:, i + 1]].T).argmax(1)
+            path[:, i] = np.where(lengths_array > i + 1, came, path[:, i])
+        return [
+            [self.tags[t] for t in row[:length]] for row, length in zip(path.tolist(), lengths, strict=True)
+        ]
 
 
 def _windows(x: np.ndarray, dilation: int) -> np.ndarray:
