@@ -20,6 +20,8 @@ import numpy as np
 # Texts tagged together at most: enough for the per-step numpy calls to be shared, while one batch's arrays
 # (texts × characters × features) stay a few megabytes.
 BATCH = 128
+# From how many texts on the Viterbi's forward step loops over the tags instead of taking one max over a cube.
+RUNNING_MAX_FROM = 64
 
 
 class Tagger:
@@ -96,12 +98,21 @@ class Tagger:
         # history[i, b, t]: the best score of a path ending in tag t at character i.
         history = np.empty((n, batch, width), scores.dtype)
         history[0] = scores[:, 0] + self.start
-        # candidates[b, from, to]: reduced over the middle axis, which numpy does as a vectorised running max.
-        candidates = np.empty((batch, width, width), scores.dtype)
+        if batch < RUNNING_MAX_FROM:
+            candidates = np.empty((batch, width, width), scores.dtype)  # [b, from, to]
         for i in range(1, n):
-            np.add(history[i - 1, :, :, None], self.transitions, out=candidates)
-            np.max(candidates, axis=1, out=history[i])
-            history[i] += scores[:, i]
+            previous, best = history[i - 1], history[i]
+            if batch >= RUNNING_MAX_FROM:
+                # Over many texts, a running max over the "from" tag, one (texts × tags) slab at a time, which
+                # stays in the processor's cache: a third faster than the whole cube at once.
+                np.add(previous[:, :1], self.transitions[0], out=best)
+                for f in range(1, width):
+                    np.maximum(best, previous[:, f : f + 1] + self.transitions[f], out=best)
+            else:
+                # Over few, each numpy call's own cost is what counts: the cube in two calls.
+                np.add(previous[:, :, None], self.transitions, out=candidates)
+                np.max(candidates, axis=1, out=best)
+            best += scores[:, i]
             ended = lengths_array <= i
             if ended.any():  # a text that has ended keeps its last character's scores, to which end is added
                 history[i, ended] = history[i - 1, ended]

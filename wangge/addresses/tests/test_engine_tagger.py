@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wangge.addresses.engine.gazetteer import communities
-from wangge.addresses.engine.tagger import Tagger
+from wangge.addresses.engine.tagger import RUNNING_MAX_FROM, Tagger
 
 WIDTH = 5
 
@@ -59,6 +59,23 @@ def test_viterbi_finds_the_textbook_path(lengths, data):
     end = np.array(data.draw(st.lists(numbers, min_size=WIDTH, max_size=WIDTH)), np.float32)
     tagged = small_tagger(transitions, start, end)._viterbi(scores, lengths)
     # Each text of the batch (in any order of lengths) is tagged as if alone; padding never leaks in.
+    expected = [
+        [str(t) for t in plain_viterbi(scores[b, :length], transitions, start, end)] if length else []
+        for b, length in enumerate(lengths)
+    ]
+    assert tagged == expected
+
+
+def test_viterbi_over_many_texts_finds_the_textbook_path():
+    # From RUNNING_MAX_FROM texts on, the forward step is computed another way: the paths must not change.
+    rng = np.random.default_rng(7)
+    batch = RUNNING_MAX_FROM + 16
+    lengths = [int(k) for k in rng.integers(0, 9, batch)]
+    scores = rng.integers(-3, 4, (batch, 8, WIDTH)).astype(np.float32)
+    transitions, start, end = (
+        rng.integers(-3, 4, shape).astype(np.float32) for shape in ((WIDTH, WIDTH), WIDTH, WIDTH)
+    )
+    tagged = small_tagger(transitions, start, end)._viterbi(scores, lengths)
     expected = [
         [str(t) for t in plain_viterbi(scores[b, :length], transitions, start, end)] if length else []
         for b, length in enumerate(lengths)
