@@ -18,6 +18,7 @@ TYPES = (
     "province", "city", "district", "devzone", "town", "community", "village_group", "road", "road_no",
     "poi", "subpoi", "building", "unit", "floor", "room",
 )  # fmt: skip
+RANK = {kind: rank for rank, kind in enumerate(TYPES)}
 ADMIN = ("province", "city", "district", "town", "community")
 CODE_DEPTH = {"province": 2, "city": 4, "district": 6, "town": 9, "community": 12}
 NUMBERED_SUFFIX = {
@@ -78,7 +79,9 @@ def code_depth(code: str) -> int:
 
 def canonicalise(elements) -> tuple[tuple[tuple[str, str], ...], str]:
     """(((type, canonical text), …) in hierarchical order, deepest division code)."""
-    admin = tuple((e.type, e.text) for kind in ADMIN for e in elements if e.type == kind)
+    # In hierarchical order, and within one type in the order written (the sort is stable).
+    ordered = sorted(elements, key=lambda e: RANK[e.type])
+    admin = tuple((e.type, e.text) for e in ordered if e.type in CODE_DEPTH)
     code = resolve(admin) if admin else ""
     parts: list[tuple[str, str]] = []
     depth = code_depth(code)
@@ -90,14 +93,11 @@ def canonicalise(elements) -> tuple[tuple[tuple[str, str], ...], str]:
             levels = [k for k in levels if k != "city"]
         parts.extend(zip(levels, names, strict=False))
     seen = {value for _, value in parts}
-    for kind in TYPES:
-        for e in elements:
-            if e.type != kind:
-                continue
-            if kind in CODE_DEPTH and CODE_DEPTH[kind] <= depth:
-                continue
-            value = canonical_element(kind, e.text)
-            if value and value not in seen:
-                seen.add(value)
-                parts.append((kind, value))
+    for e in ordered:
+        if e.type in CODE_DEPTH and CODE_DEPTH[e.type] <= depth:
+            continue
+        value = canonical_element(e.type, e.text)
+        if value and value not in seen:
+            seen.add(value)
+            parts.append((e.type, value))
     return tuple(parts), code
