@@ -46,6 +46,7 @@ KEYWORD_KIND = {
 }  # fmt: skip
 KEYWORD_LENGTHS = tuple(sorted({len(k) for k in KEYWORDS}, reverse=True))
 KEYWORD_SET = frozenset(KEYWORDS)
+DISTANCES = tuple(str(d) for d in range(7))  # how far ahead the next keyword is, capped at 6, as text
 LEVEL_TAGS = ("P", "C", "D", "T", "V")  # province city district town community (short forms: lower case)
 
 
@@ -143,6 +144,7 @@ def features(text: str, lexicon: NameIndex | None = None) -> list[list[str]]:
         return []
     p = "\x02\x02" + m + "\x03\x03"
     classes = [char_class(ch) for ch in m]
+    around = "^" + "".join(classes) + "$"  # the classes with the text's start and end marked
     gaz: list[list[str]] = [[] for _ in range(n)]
     _span_tags(m, gazetteer().feature_names, GAZETTEER_LABELS, gaz)
     if lexicon is not None:
@@ -156,17 +158,17 @@ def features(text: str, lexicon: NameIndex | None = None) -> list[list[str]]:
             nxt = (kw[i], i)
         ahead[i] = nxt
     behind: list[str | None] = [None] * n
-    seen: list[str] = [""] * n
+    seen: list[tuple[str, ...]] = [()] * n  # the "s=" features: kinds of keyword seen before i
     last = None
-    kinds = ""
+    kinds: tuple[str, ...] = ()
     for i in range(n):
         behind[i] = last
         seen[i] = kinds
         if kw[i] is not None:
             last = kw[i]
             kind = KEYWORD_KIND.get(last)
-            if kind and kind not in kinds:
-                kinds += kind
+            if kind and "s=" + kind not in kinds:
+                kinds = (*kinds, "s=" + kind)
     # Runs of digits, letters and dashes ("00-0", "A0") with the characters just outside them.
     run_start = [0] * n
     run_end = [0] * n
@@ -202,7 +204,7 @@ def features(text: str, lexicon: NameIndex | None = None) -> list[list[str]]:
             "r_rr=" + p1 + p2,
             "lcrr=" + m1 + c0 + p1 + p2,
             "llcr=" + m2 + m1 + c0 + p1,
-            "k=" + (classes[i - 1] if i else "^") + classes[i] + (classes[i + 1] if i + 1 < n else "$"),
+            "k=" + around[i : i + 3],
         ]
         f.extend(gaz[i])
         place, word = words[i]
@@ -213,12 +215,11 @@ def features(text: str, lexicon: NameIndex | None = None) -> list[list[str]]:
         if a is not None:
             d = a[1] - i
             f.append("nk=" + a[0])
-            f.append("nkd=" + a[0] + str(d if d < 6 else 6))
+            f.append("nkd=" + a[0] + DISTANCES[d if d < 6 else 6])
         b = behind[i]
         if b is not None:
             f.append("pk=" + b)
-        for kind in seen[i]:
-            f.append("s=" + kind)
+        f.extend(seen[i])
         if run_start[i] >= 0:
             s, e = run_start[i], run_end[i]
             after = m[e : e + 2] if e < n else "$"

@@ -12,7 +12,7 @@ steps run over the whole batch), so parse_many, the importer and the CLI tag in 
 """
 
 from collections.abc import Callable
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
@@ -61,19 +61,18 @@ class Tagger:
         n = max(lengths)
         if n == 0:
             return [[] for _ in sequences]
-        names: list[str] = []
-        counts: list[int] = []
+        counts: list[int] = []  # features per character, 0 for the padding after a text's end
         for seq in sequences:
-            for features in seq:
-                names.extend(features)
-                counts.append(len(features))
+            counts.extend(map(len, seq))
             counts.extend([0] * (n - len(seq)))
+        total = sum(counts)
         # Each character's table rows side by side (row 0, all zeros, for unknown features and padding), then
         # summed slot by slot: cheaper than one gather of every row followed by a segmented sum.
-        rows = np.fromiter(map(self.index.get, names, repeat(0)), np.intp, len(names))
+        names = chain.from_iterable(chain.from_iterable(sequences))
+        rows = np.fromiter(map(self.index.get, names, repeat(0)), np.intp, total)
         per_char = np.asarray(counts)
         char = np.repeat(np.arange(len(counts)), per_char)
-        slot = np.arange(len(names)) - np.repeat(np.cumsum(per_char) - per_char, per_char)
+        slot = np.arange(total) - np.repeat(np.cumsum(per_char) - per_char, per_char)
         ids = np.zeros((len(counts), int(per_char.max())), np.intp)
         ids[char, slot] = rows
         summed = self.table[ids[:, 0]]
