@@ -458,11 +458,15 @@ class Matcher:
         return nodes, score
 
     def named_pool(self, step: Step) -> list[int]:
-        """Named nodes sharing the most characters with the step's keys."""
+        """Named nodes sharing the most characters with the step's keys.
+
+        Characters are counted in the order written, never in a set's order: most_common keeps equal counts in
+        the order first counted, and a set's order changes from process to process (string hashing is
+        randomised), which made the same text match differently in two runs."""
         index = self.index
         counts: Counter = Counter()
         for level in step.levels:
-            for ch in set(step.keys[level]):
+            for ch in dict.fromkeys(step.keys[level]):
                 counts.update(index.by_char.get((level, ch), ()))
         return [i for i, _n in counts.most_common(FUZZY_POOL) if index.alive[i]]
 

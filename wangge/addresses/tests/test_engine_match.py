@@ -233,3 +233,21 @@ def test_command_match_writes_one_json_line_per_input_line(tree):
     assert inside["address"] is None
     with pytest.raises(CommandError):
         run_command("match", "--area", "35x", stdin=b"")
+
+
+def test_the_fuzzy_pool_does_not_depend_on_hashing(monkeypatch):
+    # Which names are compared for a typo must not depend on a set's order, which changes from one process to
+    # the next: the same text then matched differently in two runs. Names of the same three characters in
+    # turn: each one's own first character's nodes must come first, which no single set order gives them all.
+    from wangge.addresses.engine import match as engine
+
+    monkeypatch.setattr(engine, "FUZZY_POOL", 2)
+    by_char = {(L.ROAD, "甲"): [1, 2], (L.ROAD, "乙"): [3, 4], (L.ROAD, "丙"): [5, 6]}
+    index = SimpleNamespace(by_char=by_char, alive=dict.fromkeys(range(1, 7), True))
+    matcher = engine.Matcher(index, None)
+
+    def pool(name):
+        step = engine.Step(kind="road", text=name, levels=(L.ROAD,), keys={L.ROAD: name}, soft=False)
+        return matcher.named_pool(step)
+
+    assert [pool(name) for name in ("甲乙丙", "乙丙甲", "丙甲乙")] == [[1, 2], [3, 4], [5, 6]]
