@@ -29,41 +29,31 @@ def plain_viterbi(scores, transitions, start, end) -> list[int]:
     return path[::-1]
 
 
-def small_tagger(transitions, start, end) -> Tagger:
+def assert_textbook_paths(scores, lengths, transitions, start, end) -> None:
+    """Each text of the batch (in any order of lengths) is tagged as if alone; padding never leaks in."""
     tagger = Tagger.__new__(Tagger)
     tagger.tags = [str(t) for t in range(WIDTH)]
     tagger.transitions, tagger.start, tagger.end = transitions, start, end
-    return tagger
-
-
-# Small integers make ties between paths common, so the test also checks which of two equal paths is taken.
-numbers = st.integers(-3, 3).map(float)
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    lengths=st.lists(st.integers(0, 7), min_size=1, max_size=6),
-    data=st.data(),
-)
-def test_viterbi_finds_the_textbook_path(lengths, data):
-    n = max(max(lengths), 1)
-    grid = st.lists(st.lists(numbers, min_size=WIDTH, max_size=WIDTH), min_size=n, max_size=n)
-    scores = np.array([data.draw(grid) for _ in lengths], np.float32)
-    transitions = np.array(
-        data.draw(
-            st.lists(st.lists(numbers, min_size=WIDTH, max_size=WIDTH), min_size=WIDTH, max_size=WIDTH)
-        ),
-        np.float32,
-    )
-    start = np.array(data.draw(st.lists(numbers, min_size=WIDTH, max_size=WIDTH)), np.float32)
-    end = np.array(data.draw(st.lists(numbers, min_size=WIDTH, max_size=WIDTH)), np.float32)
-    tagged = small_tagger(transitions, start, end)._viterbi(scores, lengths)
-    # Each text of the batch (in any order of lengths) is tagged as if alone; padding never leaks in.
     expected = [
         [str(t) for t in plain_viterbi(scores[b, :length], transitions, start, end)] if length else []
         for b, length in enumerate(lengths)
     ]
-    assert tagged == expected
+    assert tagger._viterbi(scores, lengths) == expected
+
+
+# Small integers make ties between paths common, so the tests also check which of two equal paths is taken.
+numbers = st.integers(-3, 3).map(float)
+vectors = st.lists(numbers, min_size=WIDTH, max_size=WIDTH)
+
+
+@settings(max_examples=200, deadline=None)
+@given(lengths=st.lists(st.integers(0, 7), min_size=1, max_size=6), data=st.data())
+def test_viterbi_finds_the_textbook_path(lengths, data):
+    n = max(max(lengths), 1)
+    scores = np.array([data.draw(st.lists(vectors, min_size=n, max_size=n)) for _ in lengths], np.float32)
+    transitions = np.array(data.draw(st.lists(vectors, min_size=WIDTH, max_size=WIDTH)), np.float32)
+    start, end = (np.array(data.draw(vectors), np.float32) for _ in range(2))
+    assert_textbook_paths(scores, lengths, transitions, start, end)
 
 
 def test_viterbi_over_many_texts_finds_the_textbook_path():
@@ -75,12 +65,7 @@ def test_viterbi_over_many_texts_finds_the_textbook_path():
     transitions, start, end = (
         rng.integers(-3, 4, shape).astype(np.float32) for shape in ((WIDTH, WIDTH), WIDTH, WIDTH)
     )
-    tagged = small_tagger(transitions, start, end)._viterbi(scores, lengths)
-    expected = [
-        [str(t) for t in plain_viterbi(scores[b, :length], transitions, start, end)] if length else []
-        for b, length in enumerate(lengths)
-    ]
-    assert tagged == expected
+    assert_textbook_paths(scores, lengths, transitions, start, end)
 
 
 def test_the_division_tables_are_left_alone_by_the_garbage_collector():
