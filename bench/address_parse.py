@@ -358,7 +358,7 @@ def report(args, fit, texts, gold, held, work: Path) -> None:
 
     # The speed in a process of its own, holding the engine and the texts only, as the CLI or a worker would: here
     # the corpus, the baseline's results and jionlp's dictionaries would make each garbage collection slower.
-    print()
+    print(flush=True)  # what is printed so far, before the child's lines
     subprocess.run(
         [sys.executable, __file__, "--speed", "--split", args.split, "--corpus", args.corpus,
          "--model", str(parse_module.MODEL)],
