@@ -131,6 +131,12 @@ def _phones(folded: str) -> list[tuple[int, int]]:
     return found
 
 
+def _prepare(text: str) -> tuple[str, str]:
+    """(folded text, the same with phone numbers blanked out): what the tagger reads, offsets unchanged."""
+    folded = fold(text)
+    return folded, _blank(folded, _phones(folded))
+
+
 def _blank(folded: str, ranges: list[tuple[int, int]]) -> str:
     if not ranges:
         return folded
@@ -238,8 +244,7 @@ def _rooms(found: list[list], folded: str) -> list[list]:
 def tag(text: str) -> list[tuple[str, int, int]]:
     """(type, start, end) spans of every corpus type as the tagger alone tags them, before any rule (the
     benchmark shows what the rules add)."""
-    folded = fold(text)
-    return spans(_tag_many([_blank(folded, _phones(folded))])[0])
+    return spans(_tag_many([_prepare(text)[1]])[0])
 
 
 def parse(text: str) -> ParsedAddress:
@@ -251,8 +256,7 @@ def parse_many(texts: list[str]) -> list[ParsedAddress]:
     prepared: dict[int, tuple[str, str]] = {}  # text's position → (folded, folded with phones blanked)
     for k, text in enumerate(texts):
         if len(text) <= MAX_LENGTH and text.strip():
-            folded = fold(text)
-            prepared[k] = (folded, _blank(folded, _phones(folded)))
+            prepared[k] = _prepare(text)
     tags = dict(zip(prepared, _tag_many([blanked for _, blanked in prepared.values()]), strict=True))
     return [
         _finish(text, *prepared[k], tags[k])
